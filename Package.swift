@@ -1,0 +1,135 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+// Tests read better without an import line for every module a member comes from.
+let testSwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "chorus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ChorusCore", targets: ["ChorusCore"]),
+        .library(name: "ChorusServer", targets: ["ChorusServer"]),
+        .library(name: "ChorusClient", targets: ["ChorusClient"]),
+        .library(name: "ChorusRedis", targets: ["ChorusRedis"]),
+        .executable(name: "chorus", targets: ["chorus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // hiredis, from Debian's libhiredis-dev. Nothing but the module map and its header.
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        // Pure Swift, no I/O: envelope, ids, delivery rule, SSE encoding and parsing, history, the Bus contract.
+        .target(
+            name: "ChorusCore",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Redis bus over hiredis: connections, subscribe loop, publish, history, liveness.
+        .target(
+            name: "ChorusRedis",
+            dependencies: [
+                "ChorusCore",
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The node: Hub, SSE writer, HTTP routes, configuration, lifecycle.
+        .target(
+            name: "ChorusServer",
+            dependencies: [
+                "ChorusCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A small HTTP/1.1 client on SwiftNIO: publishing to a node and reading its SSE streams.
+        .target(
+            name: "ChorusClient",
+            dependencies: [
+                "ChorusCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: serve, publish.
+        .executableTarget(
+            name: "chorus",
+            dependencies: [
+                "ChorusServer",
+                "ChorusClient",
+                "ChorusRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test support: free ports, child processes (nodes, redis-server), waiting for readiness.
+        .target(
+            name: "ChorusTesting",
+            dependencies: [
+                "ChorusCore",
+                "ChorusClient",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChorusCoreTests",
+            dependencies: ["ChorusCore"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "ChorusRedisTests",
+            dependencies: ["ChorusRedis", "ChorusTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: testSwiftSettings
+        ),
+        // Several `chorus` node processes and a real redis-server: what a cluster's users rely on.
+        .testTarget(
+            name: "ChorusClusterTests",
+            dependencies: ["chorus", "ChorusClient", "ChorusTesting"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "ChorusServerTests",
+            dependencies: [
+                "ChorusServer",
+                "ChorusClient",
+                "ChorusTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
+    ]
+)

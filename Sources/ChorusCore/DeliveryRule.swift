@@ -1,0 +1,29 @@
+/// The one rule that decides whether a subscription receives an envelope.
+///
+/// It is applied on every node, to live events and to replayed history alike:
+/// - the envelope's scope is one of the subscription's scopes;
+/// - the envelope's origin is not the subscriber's own session (no echo to the acting tab; the
+///   same user's other tabs still get it);
+/// - if the envelope has an audience, the subscriber is authenticated and its user id is in it.
+///   Anonymous subscribers never receive audience-restricted events.
+public enum DeliveryRule {
+    /// Whether `subscription` should receive `envelope`.
+    @inlinable
+    public static func delivers(_ envelope: Envelope, to subscription: Subscription) -> Bool {
+        subscription.scopes.contains(envelope.scope)
+            && delivers(envelope, toScopeMember: subscription.info)
+    }
+
+    /// The rule for a connection already known to be in the envelope's scope (the Hub indexes
+    /// connections by scope, so it only checks origin and audience).
+    @inlinable
+    public static func delivers(_ envelope: Envelope, toScopeMember info: ConnectionInfo) -> Bool {
+        if let origin = envelope.origin, let session = info.sessionID, origin == session {
+            return false
+        }
+        if let audience = envelope.audience {
+            guard let user = info.userID, audience.contains(user) else { return false }
+        }
+        return true
+    }
+}

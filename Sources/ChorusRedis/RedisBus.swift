@@ -1,0 +1,119 @@
+import ChorusCore
+import Logging
+import Synchronization
+
+/// The clustered bus: every node publishes to and subscribes to one Redis channel, and a Redis
+/// stream keeps the history for replay.
+///
+/// ## I/O model: dedicated threads over hiredis' blocking API
+///
+/// Each bus owns one *command connection* (publishes, history reads, probes) and each
+/// `run(delivering:)` one *subscriber connection*, and each connection has a thread of its own
+/// that uses hiredis' synchronous API. Why not SwiftNIO or async code:
+/// - hiredis' blocking API is small and proven; nothing here is re-implemented.
+/// - A blocking call never runs on a NIO event loop or in the Swift concurrency pool, so a slow
+///   or frozen Redis cannot stall request handling. Async callers only enqueue work and await a
+///   continuation that the thread resumes.
+/// - Pipelining gives the throughput: the command thread sends everything queued in one batch
+///   (`redisAppendCommandArgv` for each, then `redisGetReply` for each), so load turns into
+///   batches rather than one round trip per event.
+/// - A thread per connection is cheap with two connections per node.
+/// - Shutdown wakes a thread blocked in `redisGetReply` or `poll` with `shutdown(fd, SHUT_RDWR)`.
+///
+/// ## Publishing
+///
+/// One Lua script (``HistoryScripts``) appends each event to the history stream (`XADD`, whose
+/// entry id becomes the event id) and publishes `e <id> <json>` on the channel, atomically, so the
+/// channel order is the id order on every node. The envelopes of one `publish` call go to one
+/// script call, so their ids are contiguous. While Redis is unreachable, `publish` throws
+/// ``BusError/Code/unavailable`` at once and publishes nothing. If the connection breaks after a
+/// batch was sent but before Redis answered, the caller gets `unavailable` although the events
+/// may have been published: the outcome cannot be known.
+///
+/// ## Subscribing, faults and liveness
+///
+/// See ``RedisSubscriber``: reconnection with capped exponential backoff and jitter, gap filling
+/// from the history (or ``BusMessage/gap``), and a probe the node sends itself over the channel
+/// every `probeInterval`, so ``isReady`` reflects whether the subscription actually delivers.
+public final class RedisBus: Bus {
+    private let configuration: RedisConfiguration
+    private let logger: Logger
+    private let pipeline: RedisPipeline
+    private let history: RedisHistory
+    private let subscribers = Mutex<[ObjectIdentifier: RedisSubscriber]>([:])
+
+    /// Creates the bus and starts connecting in the background. Publishing right away waits for
+    /// that first attempt; `run(delivering:)` subscribes.
+    ///
+    /// - Precondition: `configuration.historyCapacity > 0` and the key prefix is not empty.
+    public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "chorus.redis")) {
+        precondition(configuration.historyCapacity > 0, "the history capacity must be positive")
+        precondition(!configuration.keyPrefix.isEmpty, "the redis key prefix must not be empty")
+        self.configuration = configuration
+        self.logger = logger
+        pipeline = RedisPipeline(configuration: configuration, logger: logger)
+        history = RedisHistory(pipeline: pipeline, configuration: configuration, logger: logger)
+        pipeline.start()
+    }
+
+    deinit {
+        pipeline.stop()
+    }
+
+    /// Ready when the command connection is up and every running subscription is subscribed and
+    /// got its own probe back within `probeTimeout`. `false` while nothing runs `run(delivering:)`.
+    public var isReady: Bool {
+        let subscribers = subscribers.withLock { Array($0.values) }
+        return !subscribers.isEmpty && pipeline.isConnected && subscribers.allSatisfy(\.isLive)
+    }
+
+    /// Publishes the envelopes with one script call: they get contiguous ids, in order.
+    public func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID] {
+        guard !envelopes.isEmpty else { return [] }
+        var arguments: [[UInt8]] = [
+            Array(configuration.channel.utf8),
+            Array(String(configuration.historyCapacity).utf8),
+            Array(String(configuration.trimSlack).utf8),
+        ]
+        arguments.reserveCapacity(3 + envelopes.count)
+        for envelope in envelopes { arguments.append(WireFormat.encode(envelope)) }
+        let reply = try await pipeline.execute(.script(HistoryScripts.publish, keys: configuration.historyScriptKeys, arguments: arguments))
+        if let message = reply.errorMessage {
+            throw BusError(.backend, "redis refused the publish: \(message)")
+        }
+        let ids = (reply.array ?? []).compactMap { $0.text.flatMap(EventID.init) }
+        guard ids.count == envelopes.count else {
+            throw BusError(.backend, "unexpected reply from the publish script: \(reply)")
+        }
+        return ids
+    }
+
+    /// Publishes a control message on the channel (it has no id and no history).
+    public func publish(_ control: ControlMessage) async throws(BusError) {
+        let payload = ChannelMessage.control(json: WireFormat.encode(control)).payload
+        let reply = try await pipeline.execute(configuration.publishCommand(payload))
+        if let message = reply.errorMessage {
+            throw BusError(.backend, "redis refused the control message: \(message)")
+        }
+    }
+
+    /// The events in the history after `id`; incomplete exactly when some event after `id` is
+    /// gone (see ``HistoryScripts`` for the rule).
+    public func replay(after id: EventID) async throws(BusError) -> Replay {
+        try await history.replay(after: id)
+    }
+
+    /// Subscribes on a thread of its own and delivers to `receiver` until the task is cancelled,
+    /// reconnecting and filling gaps by itself. Returns after the thread has stopped.
+    public func run(delivering receiver: some BusReceiver) async throws {
+        let subscriber = RedisSubscriber(configuration: configuration, pipeline: pipeline, history: history, receiver: receiver, logger: logger)
+        let key = ObjectIdentifier(subscriber)
+        subscribers.withLock { $0[key] = subscriber }
+        defer { _ = subscribers.withLock { $0.removeValue(forKey: key) } }
+        await withTaskCancellationHandler {
+            await subscriber.run()
+        } onCancel: {
+            subscriber.stop()
+        }
+    }
+}

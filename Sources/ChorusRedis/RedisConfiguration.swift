@@ -1,0 +1,66 @@
+/// How a ``RedisBus`` connects, names its keys, and watches its connections.
+public struct RedisConfiguration: Sendable {
+    /// The Redis server.
+    public var url: RedisURL
+    /// The prefix of every key and channel, so several deployments can share one Redis:
+    /// events go on `<prefix>:events`, the history is the stream `<prefix>:history`.
+    public var keyPrefix: String
+    /// How many events the history keeps for replay, at least. Trimming happens in small steps
+    /// (at most 1% or 100 events over), so the stream may briefly hold a few more.
+    public var historyCapacity: Int
+    /// How long connecting (TCP connect) may take before the attempt fails.
+    public var connectTimeout: Duration
+    /// How long one command (or one pipelined batch's reply) may take before the connection is
+    /// considered broken.
+    public var commandTimeout: Duration
+    /// How often the bus sends itself a probe over the channel to check the subscription.
+    public var probeInterval: Duration
+    /// How long a probe may take to come back before the subscription is considered dead and is
+    /// reconnected.
+    public var probeTimeout: Duration
+    /// The first delay before reconnecting; it doubles with each failure (with jitter).
+    public var initialBackoff: Duration
+    /// The longest delay between reconnection attempts.
+    public var maximumBackoff: Duration
+
+    /// Creates a configuration; everything but the URL has a default.
+    public init(
+        url: RedisURL,
+        keyPrefix: String = "chorus",
+        historyCapacity: Int = 10_000,
+        connectTimeout: Duration = .seconds(2),
+        commandTimeout: Duration = .seconds(2),
+        probeInterval: Duration = .seconds(1),
+        probeTimeout: Duration = .seconds(3),
+        initialBackoff: Duration = .milliseconds(100),
+        maximumBackoff: Duration = .seconds(5)
+    ) {
+        self.url = url
+        self.keyPrefix = keyPrefix
+        self.historyCapacity = historyCapacity
+        self.connectTimeout = connectTimeout
+        self.commandTimeout = commandTimeout
+        self.probeInterval = probeInterval
+        self.probeTimeout = probeTimeout
+        self.initialBackoff = initialBackoff
+        self.maximumBackoff = maximumBackoff
+    }
+
+    /// The pub/sub channel every node of the deployment shares: `<prefix>:events`.
+    public var channel: String { "\(keyPrefix):events" }
+    /// The stream that holds the history for replay: `<prefix>:history`.
+    public var historyKey: String { "\(keyPrefix):history" }
+    /// The string key that holds the history's floor (see `HistoryScripts`): `<prefix>:history:floor`.
+    var floorKey: String { "\(keyPrefix):history:floor" }
+
+    /// The `KEYS` of the history scripts: the stream and its floor.
+    var historyScriptKeys: [[UInt8]] { [Array(historyKey.utf8), Array(floorKey.utf8)] }
+
+    /// `PUBLISH <channel> <payload>`.
+    func publishCommand(_ payload: [UInt8]) -> RedisCommand {
+        .plain([Array("PUBLISH".utf8), Array(channel.utf8), payload])
+    }
+
+    /// How far over capacity the history may grow before the publish script trims it.
+    var trimSlack: Int { max(1, min(historyCapacity / 100, 100)) }
+}

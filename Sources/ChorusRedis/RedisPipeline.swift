@@ -1,0 +1,206 @@
+import ChorusCore
+import Logging
+
+/// The command connection: one thread owns one connection and sends everything queued (publishes,
+/// history reads, probes) as one pipelined batch, then reads the replies in order.
+///
+/// Under load, callers pile up while a batch is in flight and the next round takes them all, so
+/// throughput comes from batching rather than one round trip per event. While Redis is
+/// unreachable, `submit` fails at once with ``BusError/Code/unavailable`` and queues nothing; the
+/// thread reconnects in the background with capped exponential backoff.
+final class RedisPipeline: Sendable {
+    private struct Job: Sendable {
+        let command: RedisCommand
+        let completion: @Sendable (Result<RedisReply, BusError>) -> Void
+    }
+
+    private enum Phase: Sendable {
+        /// Before the first connection attempt ends: commands wait for it.
+        case connecting
+        case up
+        /// Unreachable since the last attempt, for this reason.
+        case down(String)
+        case stopped
+    }
+
+    private struct State: Sendable {
+        var phase = Phase.connecting
+        var queue: [Job] = []
+        var stopping = false
+    }
+
+    /// The most commands sent in one batch.
+    private static let maximumBatch = 1024
+
+    private let configuration: RedisConfiguration
+    private let logger: Logger
+    private let state = ConditionLock(State())
+    private let shutdown = ShutdownHandle()
+
+    init(configuration: RedisConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Starts the thread; it runs until ``stop()``.
+    func start() {
+        RedisThread.start(name: "chorus-redis-cmd") { self.main() }
+    }
+
+    /// Stops the thread: queued and in-flight commands fail, and later ones are refused.
+    func stop() {
+        state.withLockAndBroadcast { $0.stopping = true }
+        shutdown.shutDown()
+    }
+
+    /// Whether the connection is up (as far as the last command could tell).
+    var isConnected: Bool {
+        state.withLock { if case .up = $0.phase { true } else { false } }
+    }
+
+    /// Queues `command`; `completion` runs with the reply (on the pipeline thread), or at once with
+    /// an error if Redis is unreachable. Returns `false` in that last case: the command was
+    /// certainly not sent (a later failure, once sent, leaves the outcome unknown).
+    @discardableResult
+    func submit(_ command: RedisCommand, completion: @escaping @Sendable (Result<RedisReply, BusError>) -> Void) -> Bool {
+        let refusal: BusError? = state.withLockAndBroadcast { state in
+            if state.stopping { return BusError(.unavailable, "the redis bus is shut down") }
+            switch state.phase {
+            case .connecting, .up:
+                state.queue.append(Job(command: command, completion: completion))
+                return nil
+            case .down(let reason):
+                return BusError(.unavailable, "redis at \(configuration.url.address) is unavailable (\(reason)); reconnecting in the background")
+            case .stopped:
+                return BusError(.unavailable, "the redis bus is shut down")
+            }
+        }
+        if let refusal { completion(.failure(refusal)) }
+        return refusal == nil
+    }
+
+    /// Runs `command` and waits for its reply.
+    func execute(_ command: RedisCommand) async throws(BusError) -> RedisReply {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<RedisReply, BusError>, Never>) in
+            submit(command) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Runs `command` and blocks the calling thread until its reply. Only for the bus's own threads
+    /// (never the pipeline thread itself, never a Swift concurrency thread).
+    func executeBlocking(_ command: RedisCommand) throws(BusError) -> RedisReply {
+        let box = ConditionLock<Result<RedisReply, BusError>?>(nil)
+        submit(command) { result in box.withLockAndBroadcast { $0 = result } }
+        return try box.wait(until: { $0 != nil }) { $0! }.get()
+    }
+
+    // MARK: - The thread
+
+    private func main() {
+        var backoff = Backoff(initial: configuration.initialBackoff, maximum: configuration.maximumBackoff)
+        var failures = 0
+        while !shutdown.isShutDown {
+            let connection: RedisConnection
+            var shas: [String: String] = [:]
+            do {
+                connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
+                for (script, reply) in zip(HistoryScripts.all, try connection.pipeline(HistoryScripts.all.map { ["SCRIPT", "LOAD", $0.source].map(RedisConnection.bytes) })) {
+                    guard let sha = reply.text, reply.errorMessage == nil else {
+                        throw RedisConnectionError("redis at \(connection.address) refused SCRIPT LOAD of \(script.name): \(reply.errorMessage ?? "\(reply)")")
+                    }
+                    shas[script.name] = sha
+                }
+            } catch {
+                failures += 1
+                let level: Logger.Level = failures == 1 ? .warning : .debug
+                logger.log(level: level, "cannot reach redis for publishing", metadata: ["chorus.redis": "\(configuration.url)", "chorus.error": "\(error)", "chorus.attempt": "\(failures)"])
+                fail(takeQueue(marking: .down("\(error)")), with: BusError(.unavailable, "redis at \(configuration.url.address) is unavailable (\(error)); reconnecting in the background"))
+                state.wait(until: { $0.stopping }, timeout: backoff.next()) { _ in }
+                continue
+            }
+            guard shutdown.register(connection.fileDescriptor) else { break }
+            state.withLockAndBroadcast { $0.phase = .up }
+            if failures > 0 {
+                logger.info("reconnected to redis for publishing", metadata: ["chorus.redis": "\(configuration.url)", "chorus.attempts": "\(failures)"])
+            }
+            failures = 0
+            backoff.reset()
+
+            let error = serve(connection, shas: shas)
+            shutdown.unregister()
+            connection.close()
+            if let error, !shutdown.isShutDown {
+                failures = 1
+                logger.warning("lost the redis connection for publishing; reconnecting", metadata: ["chorus.redis": "\(configuration.url)", "chorus.error": "\(error)"])
+                fail(takeQueue(marking: .down("\(error)")), with: BusError(.unavailable, "redis at \(configuration.url.address) is unavailable (\(error)); reconnecting in the background"))
+                state.wait(until: { $0.stopping }, timeout: backoff.next()) { _ in }
+            }
+        }
+        fail(takeQueue(marking: .stopped), with: BusError(.unavailable, "the redis bus is shut down"))
+    }
+
+    /// Sends batches until the connection breaks (returns the error) or the pipeline stops (`nil`).
+    private func serve(_ connection: RedisConnection, shas: [String: String]) -> RedisConnectionError? {
+        while true {
+            let batch: [Job]? = state.wait(until: { !$0.queue.isEmpty || $0.stopping }) { state in
+                guard !state.stopping else { return nil }
+                let count = min(state.queue.count, Self.maximumBatch)
+                let batch = Array(state.queue.prefix(count))
+                state.queue.removeFirst(count)
+                return batch
+            }
+            guard let batch else { return nil }
+            do {
+                let lost = try send(batch, on: connection, shas: shas)
+                // Redis forgot the scripts (restart behind a proxy, failover, SCRIPT FLUSH): send
+                // those commands again with the full source. EVAL caches the script again.
+                if !lost.isEmpty {
+                    logger.info("redis lost the chorus scripts; sending them again", metadata: ["chorus.redis": "\(configuration.url)"])
+                    _ = try send(lost, on: connection, shas: [:])
+                }
+            } catch {
+                return error
+            }
+        }
+    }
+
+    /// Pipelines `batch` and completes each job with its reply. Returns the script jobs that got
+    /// `NOSCRIPT` (not completed). On a broken connection, completes the unanswered jobs with an
+    /// error and throws.
+    private func send(_ batch: [Job], on connection: RedisConnection, shas: [String: String]) throws(RedisConnectionError) -> [Job] {
+        var noScript: [Job] = []
+        var answered = 0
+        do {
+            for job in batch {
+                try connection.append(job.command.arguments(sha: job.command.script.flatMap { shas[$0.name] }))
+            }
+            for job in batch {
+                let reply = try connection.readReply()
+                answered += 1
+                if job.command.script != nil, let message = reply.errorMessage, message.hasPrefix("NOSCRIPT") {
+                    noScript.append(job)
+                } else {
+                    job.completion(.success(reply))
+                }
+            }
+        } catch {
+            fail(batch[answered...], with: BusError(.unavailable, "lost the connection to redis at \(configuration.url.address) before it answered (\(error)); the outcome is unknown"))
+            fail(noScript, with: BusError(.unavailable, "lost the connection to redis at \(configuration.url.address) (\(error))"))
+            throw error
+        }
+        return noScript
+    }
+
+    private func takeQueue(marking phase: Phase) -> [Job] {
+        state.withLockAndBroadcast { state in
+            state.phase = state.stopping ? .stopped : phase
+            defer { state.queue = [] }
+            return state.queue
+        }
+    }
+
+    private func fail(_ jobs: some Sequence<Job>, with error: BusError) {
+        for job in jobs { job.completion(.failure(error)) }
+    }
+}

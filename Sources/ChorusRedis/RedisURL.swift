@@ -1,0 +1,161 @@
+/// Where a Redis server is and how to log in: `redis://[[user]:password@]host[:port][/db]`.
+///
+/// Examples: `redis://127.0.0.1:6379`, `redis://:secret@redis.internal/2`,
+/// `redis://chorus:secret@[::1]:6380`. The port defaults to 6379 and the database to 0. Percent
+/// escapes in the user name and password are decoded (`%40` for `@`). There is no TLS: hiredis 0.14
+/// has none, so `rediss://` is refused rather than silently sent in clear text.
+public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
+    /// The host name or IP address (IPv6 without brackets).
+    public var host: String
+    /// The TCP port.
+    public var port: Int
+    /// The ACL user for `AUTH user password` (Redis 6 and later); `nil` authenticates as `default`.
+    public var username: String?
+    /// The password for `AUTH`; `nil` means no `AUTH` is sent.
+    public var password: String?
+    /// The logical database for `SELECT`.
+    public var database: Int
+
+    /// Creates a URL from its parts.
+    public init(host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+    }
+
+    /// Parses `redis://[[user]:password@]host[:port][/db]`.
+    public init(_ text: String) throws(RedisURLError) {
+        let expected = "expected redis://host:port"
+        guard !text.isEmpty else { throw RedisURLError("the redis URL is empty; \(expected)") }
+        let parts = text.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else {
+            throw RedisURLError("'\(text)' is not a redis URL; \(expected)")
+        }
+        let scheme = parts[0].lowercased()
+        if scheme == "rediss" {
+            throw RedisURLError("rediss:// (TLS) is not supported: hiredis 0.14 has no TLS; use redis:// on a private network, or a TLS tunnel such as stunnel")
+        }
+        guard scheme == "redis" else {
+            throw RedisURLError("unsupported scheme '\(scheme)' in redis URL; \(expected)")
+        }
+        var rest = parts[1]
+        if let extra = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            throw RedisURLError("unexpected '\(rest[extra...])' in redis URL; \(expected)[/db] (options are not supported)")
+        }
+
+        var username: String?
+        var password: String?
+        if let at = rest.lastIndex(of: "@") {
+            let credentials = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = credentials.firstIndex(of: ":") {
+                let user = credentials[..<colon]
+                username = user.isEmpty ? nil : try Self.decode(user, part: "user name")
+                password = try Self.decode(credentials[credentials.index(after: colon)...], part: "password")
+            } else {
+                // `redis://secret@host`: a lone credential is the password, as redis-cli reads it.
+                password = try Self.decode(credentials, part: "password")
+            }
+        }
+
+        var database = 0
+        if let slash = rest.firstIndex(of: "/") {
+            let text = rest[rest.index(after: slash)...]
+            rest = rest[..<slash]
+            if !text.isEmpty {
+                guard let number = Int(text), number >= 0 else {
+                    throw RedisURLError("invalid database '\(text)' in redis URL; expected a number, as in redis://host:6379/0")
+                }
+                database = number
+            }
+        }
+
+        var host: Substring
+        var portText: Substring?
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else {
+                throw RedisURLError("unclosed '[' in the host of redis URL '\(text)'; expected redis://[::1]:6379")
+            }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else {
+                    throw RedisURLError("unexpected '\(after)' after the host in redis URL; \(expected)")
+                }
+                portText = after.dropFirst()
+            }
+        } else if let colon = rest.firstIndex(of: ":") {
+            host = rest[..<colon]
+            portText = rest[rest.index(after: colon)...]
+        } else {
+            host = rest
+        }
+        guard !host.isEmpty else { throw RedisURLError("missing host in redis URL '\(text)'; \(expected)") }
+
+        var port = 6379
+        if let portText {
+            guard let number = Int(portText), (1...65535).contains(number) else {
+                throw RedisURLError("invalid port '\(portText)' in redis URL; expected a number from 1 to 65535")
+            }
+            port = number
+        }
+        self.init(host: String(host), port: port, username: username, password: password, database: database)
+    }
+
+    /// The URL with the password hidden, for logs and messages.
+    public var description: String {
+        var text = "redis://"
+        if username != nil || password != nil {
+            text += username ?? ""
+            if password != nil { text += ":***" }
+            text += "@"
+        }
+        text += host.contains(":") ? "[\(host)]" : host
+        text += ":\(port)"
+        if database != 0 { text += "/\(database)" }
+        return text
+    }
+
+    /// `host:port`, for messages about the connection.
+    var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    private static func decode(_ text: Substring, part: String) throws(RedisURLError) -> String {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                throw RedisURLError("invalid percent escape in the \(part) of the redis URL; write '%' as %25")
+            }
+            bytes.append(high << 4 | low)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// A redis URL that cannot be used; the message says what to write instead.
+public struct RedisURLError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong with the URL.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,69 @@
+import ChorusCore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// One Chorus node: the HTTP routes, the Hub, and the bus they share.
+///
+/// ```swift
+/// let node = ChorusNode(configuration: .init(port: 8080), bus: InMemoryBus())
+/// try await node.makeApplication().runService()
+/// ```
+///
+/// Routes: `GET /events` (SSE), `POST /publish`, `GET /healthz`, `GET /readyz`, `GET /` (demo page).
+public struct ChorusNode: Sendable {
+    /// How the node behaves.
+    public let configuration: NodeConfiguration
+    /// The bus shared with the other nodes (or the in-memory one).
+    public let bus: any Bus
+    /// The node's connections.
+    public let hub: Hub
+    /// The node's logger.
+    public let logger: Logger
+
+    /// Creates a node.
+    public init(configuration: NodeConfiguration = .init(), bus: any Bus, logger: Logger = Logger(label: "chorus")) {
+        var logger = logger
+        logger[metadataKey: "chorus.node"] = "\(configuration.nodeID)"
+        self.configuration = configuration
+        self.bus = bus
+        self.logger = logger
+        self.hub = Hub(maximumConnections: configuration.maximumConnections, logger: logger)
+    }
+
+    /// The node's routes, for embedding in an app's own router setup.
+    public func makeRouter() -> Router<ChorusRequestContext> {
+        let router = Router(context: ChorusRequestContext.self)
+        let events = EventsController(hub: hub, bus: bus, configuration: configuration, logger: logger)
+        let publish = PublishController(bus: bus, maximumBytes: configuration.maximumPublishBytes)
+        router.get("events", use: events.stream)
+        router.post("publish", use: publish.publish)
+        router.get("healthz") { _, _ in
+            jsonResponse(.ok, .object([("status", .string("ok")), ("node", .string(configuration.nodeID)), ("connections", .number("\(hub.connectionCount)"))]))
+        }
+        router.get("readyz") { [bus] _, _ in
+            bus.isReady
+                ? jsonResponse(.ok, .object([("ready", .bool(true))]))
+                : jsonResponse(.serviceUnavailable, .object([("ready", .bool(false)), ("reason", .string("the bus is not connected"))]))
+        }
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: DemoPage.html)))
+        }
+        return router
+    }
+
+    /// A Hummingbird application serving the node, with the Hub's background work as a service.
+    /// `onServerRunning` is called once the socket is bound (tests read the port from it).
+    public func makeApplication(
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        var app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chorus"),
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+        app.addServices(HubService(hub: hub, bus: bus, heartbeatInterval: configuration.heartbeatInterval))
+        return app
+    }
+}

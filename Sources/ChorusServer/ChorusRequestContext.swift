@@ -1,0 +1,17 @@
+import Hummingbird
+import NIOCore
+
+/// The request context of a Chorus node: Hummingbird's core storage plus the connection's channel,
+/// so an SSE stream whose client reads too slowly can be cut off at once.
+public struct ChorusRequestContext: RequestContext {
+    /// Hummingbird's per-request storage.
+    public var coreContext: CoreRequestContextStorage
+    /// The TCP channel the request arrived on.
+    public let channel: any Channel
+
+    /// Creates the context for a request.
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+    }
+}

@@ -1,0 +1,33 @@
+import ChorusCore
+import NIOCore
+
+/// The SSE frames Chorus itself sends, besides published events.
+///
+/// - `event: close`, data `{"reason":"shutdown","reconnect":true}`: the server ends the stream;
+///   `reconnect` says whether the client should come back (false after a user was closed).
+/// - `event: reset`, data `{"reason":"history-gap"}`: events were missed that are no longer in the
+///   history; the page should reload its state. Never a silent gap.
+/// - comments (`: heartbeat`) when idle.
+public enum ControlFrames {
+    /// The event name of the close frame.
+    public static let closeEventName = "close"
+    /// The event name of the reset frame.
+    public static let resetEventName = "reset"
+
+    static let heartbeat = ByteBuffer(bytes: SSEEncoder.comment("heartbeat"))
+
+    static func retry(_ interval: Duration) -> ByteBuffer {
+        let milliseconds = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
+        return ByteBuffer(bytes: SSEEncoder.retry(milliseconds: Int(milliseconds)))
+    }
+
+    static func close(_ reason: CloseReason) -> ByteBuffer {
+        let data = #"{"reason":"\#(reason.rawValue)","reconnect":\#(reason.reconnect)}"#
+        return ByteBuffer(bytes: try! SSEEncoder.encode(ServerSentEvent(event: closeEventName, data: data)))
+    }
+
+    static func reset(id: EventID?) -> ByteBuffer {
+        let event = ServerSentEvent(id: id?.description, event: resetEventName, data: #"{"reason":"history-gap"}"#)
+        return ByteBuffer(bytes: try! SSEEncoder.encode(event))
+    }
+}

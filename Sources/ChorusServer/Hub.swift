@@ -1,0 +1,149 @@
+import ChorusCore
+import Logging
+import NIOCore
+import Synchronization
+
+/// The node-local registry of SSE connections, indexed by scope.
+///
+/// The Hub receives every bus message, applies the delivery rule to the connections of the
+/// event's scope, encodes the event's SSE bytes once (only if someone gets it) and puts the same
+/// buffer on each matching connection's bounded queue. A connection whose queue is full is cut
+/// off, never silently skipped: it reconnects with `Last-Event-ID` and replays what it missed.
+public final class Hub: BusReceiver {
+    private struct State {
+        var connections: [Int: Connection] = [:]
+        var byScope: [String: [Int: Connection]] = [:]
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+    private let logger: Logger
+    /// The most connections this hub accepts.
+    public let maximumConnections: Int
+
+    /// Creates an empty hub.
+    public init(maximumConnections: Int = .max, logger: Logger = Logger(label: "chorus.hub")) {
+        self.maximumConnections = maximumConnections
+        self.logger = logger
+    }
+
+    /// The number of open connections.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// The number of open connections subscribed to `scope`.
+    public func connectionCount(scope: String) -> Int {
+        state.withLock { $0.byScope[scope]?.count ?? 0 }
+    }
+
+    /// The identities of the open connections in `scope`.
+    public func connections(in scope: String) -> [ConnectionInfo] {
+        state.withLock { $0.byScope[scope]?.values.map(\.info) ?? [] }
+    }
+
+    /// Registers a connection; from now on it receives live events. Returns `nil` at the cap.
+    func register(_ subscription: Subscription, queueCapacity: Int, abort: @escaping @Sendable () -> Void) -> Connection? {
+        state.withLock { state in
+            guard state.connections.count < maximumConnections else { return nil }
+            state.nextID += 1
+            let connection = Connection(id: state.nextID, subscription: subscription, queueCapacity: queueCapacity, abort: abort)
+            state.connections[connection.id] = connection
+            for scope in subscription.scopes {
+                state.byScope[scope, default: [:]][connection.id] = connection
+            }
+            return connection
+        }
+    }
+
+    /// Forgets a connection and frees its queue.
+    func remove(_ connection: Connection) {
+        connection.queue.close(.clientGone)
+        state.withLock { state in
+            guard state.connections.removeValue(forKey: connection.id) != nil else { return }
+            for scope in connection.subscription.scopes {
+                state.byScope[scope]?.removeValue(forKey: connection.id)
+                if state.byScope[scope]?.isEmpty == true { state.byScope.removeValue(forKey: scope) }
+            }
+        }
+    }
+
+    // MARK: Receiving from the bus
+
+    public func receive(_ messages: [BusMessage]) {
+        for message in messages {
+            switch message {
+            case .event(let envelope):
+                deliver(envelope)
+            case .control(.closeUser(let userID, let scope)):
+                closeUser(userID, scope: scope)
+            case .gap:
+                logger.warning("bus reported lost events; sending reset to every connection")
+                broadcast(ControlFrames.reset(id: nil))
+            }
+        }
+    }
+
+    private func deliver(_ envelope: Envelope) {
+        var tooSlow: [Connection] = []
+        state.withLock { state in
+            guard let members = state.byScope[envelope.scope] else { return }
+            var frame: Outbound?
+            for connection in members.values where DeliveryRule.delivers(envelope, toScopeMember: connection.info) {
+                if frame == nil {
+                    guard let bytes = encode(envelope) else { return }
+                    frame = Outbound(id: envelope.id, bytes: bytes)
+                }
+                if !connection.queue.enqueue(frame!) {
+                    tooSlow.append(connection)
+                }
+            }
+        }
+        for connection in tooSlow {
+            logger.info("disconnecting a slow client: its queue is full", metadata: ["chorus.conn": "\(connection.id)"])
+            connection.abort(.overflow)
+        }
+    }
+
+    private func encode(_ envelope: Envelope) -> ByteBuffer? {
+        do {
+            return ByteBuffer(bytes: try SSEEncoder.encode(ServerSentEvent(envelope)))
+        } catch {
+            logger.warning("dropping an event that cannot be written as SSE: \(error)", metadata: ["chorus.scope": "\(envelope.scope)"])
+            return nil
+        }
+    }
+
+    private func broadcast(_ bytes: ByteBuffer) {
+        var tooSlow: [Connection] = []
+        state.withLock { state in
+            for connection in state.connections.values where !connection.queue.enqueue(Outbound(id: nil, bytes: bytes)) {
+                tooSlow.append(connection)
+            }
+        }
+        for connection in tooSlow { connection.abort(.overflow) }
+    }
+
+    /// Ends the streams of `userID` on this node (only those subscribed to `scope`, if given).
+    /// Returns how many were closed.
+    @discardableResult
+    public func closeUser(_ userID: String, scope: String?) -> Int {
+        let matching = state.withLock { state in
+            state.connections.values.filter { connection in
+                connection.info.userID == userID && (scope.map { connection.subscription.scopes.contains($0) } ?? true)
+            }
+        }
+        for connection in matching { connection.close(.userClosed) }
+        return matching.count
+    }
+
+    /// Ends every stream with a close event that tells clients to reconnect (node shutdown).
+    public func closeAll() {
+        let all = state.withLock { Array($0.connections.values) }
+        for connection in all { connection.close(.shutdown) }
+    }
+
+    /// Sends a heartbeat comment to every connection that had nothing queued since the last tick.
+    public func heartbeatTick() {
+        let all = state.withLock { Array($0.connections.values) }
+        for connection in all { connection.queue.heartbeatIfIdle(ControlFrames.heartbeat) }
+    }
+}

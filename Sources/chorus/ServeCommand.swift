@@ -1,0 +1,104 @@
+import ArgumentParser
+import ChorusCore
+import ChorusRedis
+import ChorusServer
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `chorus serve`: run one node.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run a Chorus node (embedded in-memory bus unless --redis is given)."
+    )
+
+    @Option(help: "Address to listen on. [CHORUS_HOST, default 127.0.0.1]")
+    var host: String?
+
+    @Option(help: "Port to listen on. [CHORUS_PORT, default 8080]")
+    var port: String?
+
+    @Option(help: "Heartbeat interval for idle streams, e.g. 15s. [CHORUS_HEARTBEAT, default 15s]")
+    var heartbeat: String?
+
+    @Option(help: "Events kept for Last-Event-ID replay. [CHORUS_HISTORY, default 10000]")
+    var history: String?
+
+    @Option(help: "Reconnection delay sent to browsers, e.g. 2s. [CHORUS_RETRY, default 2s]")
+    var retry: String?
+
+    @Option(name: .customLong("queue-size"), help: "Undelivered events a slow client may have queued before it is disconnected. [CHORUS_QUEUE_SIZE, default 1024]")
+    var queueSize: String?
+
+    @Option(name: .customLong("max-body"), help: "Largest publish body in bytes. [CHORUS_MAX_BODY, default 1048576]")
+    var maxBody: String?
+
+    @Option(name: .customLong("max-connections"), help: "Most SSE connections on this node. [CHORUS_MAX_CONNECTIONS, default 10000]")
+    var maxConnections: String?
+
+    @Option(name: .customLong("node-id"), help: "This node's name in logs. [CHORUS_NODE_ID, default host:port]")
+    var nodeID: String?
+
+    @Option(help: "Join a cluster through Redis: redis://[:password@]host:port[/db]. Without it the node uses its embedded in-memory bus. [CHORUS_REDIS_URL]")
+    var redis: String?
+
+    @Option(name: .customLong("redis-prefix"), help: "Prefix of the Redis keys and channel, so several deployments can share one Redis. [CHORUS_REDIS_PREFIX, default chorus]")
+    var redisPrefix: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [CHORUS_LOG_LEVEL, default info]")
+    var logLevel: String?
+
+    func run() async throws {
+        let settings = Settings()
+        let level = try settings.value(logLevel, flagName: "--log-level", variable: "CHORUS_LOG_LEVEL", default: Logger.Level.info,
+                                       expected: "one of trace, debug, info, notice, warning, error, critical") { Logger.Level(rawValue: $0) }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var configuration = NodeConfiguration()
+        configuration.host = try settings.string(host, flagName: "--host", variable: "CHORUS_HOST", default: "127.0.0.1")
+        configuration.port = try settings.integer(port, flagName: "--port", variable: "CHORUS_PORT", default: 8080, range: 0...65535)
+        configuration.heartbeatInterval = try settings.duration(heartbeat, flagName: "--heartbeat", variable: "CHORUS_HEARTBEAT", default: .seconds(15))
+        configuration.retryInterval = try settings.duration(retry, flagName: "--retry", variable: "CHORUS_RETRY", default: .seconds(2))
+        configuration.queueCapacity = try settings.integer(queueSize, flagName: "--queue-size", variable: "CHORUS_QUEUE_SIZE", default: 1024, range: 1...1_000_000)
+        configuration.maximumPublishBytes = try settings.integer(maxBody, flagName: "--max-body", variable: "CHORUS_MAX_BODY", default: 1 << 20, range: 64...(64 << 20))
+        let descriptorLimit = FileDescriptorLimit.raiseToHardLimit()
+        configuration.maximumConnections = try settings.integer(
+            maxConnections, flagName: "--max-connections", variable: "CHORUS_MAX_CONNECTIONS",
+            default: max(64, min(10_000, descriptorLimit - 256)), range: 1...10_000_000
+        )
+        configuration.nodeID = try settings.string(nodeID, flagName: "--node-id", variable: "CHORUS_NODE_ID", default: "\(configuration.host):\(configuration.port)")
+        let historyCapacity = try settings.integer(history, flagName: "--history", variable: "CHORUS_HISTORY", default: 10_000, range: 1...10_000_000)
+
+        let logger = Logger(label: "chorus")
+        if configuration.maximumConnections > descriptorLimit - 64 {
+            logger.warning("--max-connections \(configuration.maximumConnections) is close to the file descriptor limit \(descriptorLimit); health checks may fail at the cap")
+        }
+        let bus: any Bus
+        let busDescription: String
+        if let redisText = settings.optionalString(redis, variable: "CHORUS_REDIS_URL") {
+            let url: RedisURL
+            do {
+                url = try RedisURL(redisText)
+            } catch {
+                throw ValidationError("invalid --redis / CHORUS_REDIS_URL: \(error.message)")
+            }
+            let prefix = try settings.string(redisPrefix, flagName: "--redis-prefix", variable: "CHORUS_REDIS_PREFIX", default: "chorus")
+            let redisConfiguration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity)
+            bus = RedisBus(configuration: redisConfiguration, logger: logger)
+            busDescription = "Redis at \(url) (channel \(redisConfiguration.channel), history \(historyCapacity))"
+        } else {
+            bus = InMemoryBus(historyCapacity: historyCapacity)
+            busDescription = "the in-memory bus (history \(historyCapacity))"
+        }
+        let node = ChorusNode(configuration: configuration, bus: bus, logger: logger)
+        let app = node.makeApplication()
+        logger.info("chorus node \(configuration.nodeID) listening on http://\(configuration.host):\(configuration.port) with \(busDescription)")
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}

@@ -1,0 +1,40 @@
+import ChorusCore
+import ChorusTesting
+import Testing
+
+/// The shared bus contract, against the in-memory bus and against Redis (a real redis-server per
+/// test).
+@Suite("Bus contract")
+struct BusContractTests {
+    @Test(arguments: BusKind.allCases)
+    func idsIncreaseInPublishOrder(_ kind: BusKind) async throws {
+        try await withBuses(kind) { try await BusContract.idsIncreaseInPublishOrder($0[0]) }
+    }
+
+    @Test(arguments: BusKind.allCases)
+    func deliversEveryEnvelopeInOrder(_ kind: BusKind) async throws {
+        try await withBuses(kind) { try await BusContract.deliversEveryEnvelopeInOrder($0[0]) }
+    }
+
+    @Test(arguments: BusKind.allCases)
+    func replayReturnsTheLaterEvents(_ kind: BusKind) async throws {
+        try await withBuses(kind) { try await BusContract.replayReturnsTheLaterEvents($0[0]) }
+    }
+
+    @Test(arguments: BusKind.allCases)
+    func replayOlderThanTheHistoryIsIncomplete(_ kind: BusKind) async throws {
+        try await withBuses(kind, historyCapacity: 5) {
+            try await BusContract.replayOlderThanTheHistoryIsIncomplete($0[0], historyCapacity: 5)
+        }
+    }
+
+    @Test(arguments: BusKind.allCases)
+    func controlMessagesArrive(_ kind: BusKind) async throws {
+        try await withBuses(kind) { try await BusContract.controlMessagesArrive($0[0]) }
+    }
+
+    @Test(arguments: BusKind.allCases)
+    func concurrentPublishersShareOneOrder(_ kind: BusKind) async throws {
+        try await withBuses(kind, nodes: 2) { try await BusContract.concurrentPublishersShareOneOrder($0) }
+    }
+}
