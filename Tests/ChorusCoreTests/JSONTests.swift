@@ -113,19 +113,18 @@ struct JSONTests {
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse(objects) }
     }
 
-    @Test(
-        "a scalar inside 64 levels of nesting is accepted like an empty container",
-        .bug(nil, id: "core-json-depth", "JSONParser counts a scalar inside the innermost container as a nesting level")
-    )
-    func scalarAtMaximumDepth() {
-        // 64 arrays around an empty array's place are fine (see above), but the same 64 arrays around a
-        // number are refused: the depth check runs for every value, scalars included.
-        let arrays = String(repeating: "[", count: 64) + "1" + String(repeating: "]", count: 64)
-        withKnownIssue("parseValue(depth:) checks `depth < maximumDepth` before parsing scalars too") {
-            _ = try JSONParser.parse(arrays)
+    /// Regression: the depth check once ran for scalars too, so 64 arrays around a number were refused
+    /// while 64 arrays around nothing were accepted.
+    @Test("a scalar inside 64 levels of nesting is accepted like an empty container")
+    func scalarAtMaximumDepth() throws {
+        for scalar in ["1", "\"s\"", "true", "null"] {
+            let arrays = String(repeating: "[", count: 64) + scalar + String(repeating: "]", count: 64)
+            #expect(try JSONParser.parse(arrays).serialized == arrays)
+            let objects = String(repeating: #"{"a":"#, count: 64) + scalar + String(repeating: "}", count: 64)
+            #expect(try JSONParser.parse(objects).serialized == objects)
+            let tooDeep = "[" + arrays + "]"
+            #expect(throws: JSONParser.Error.self) { try JSONParser.parse(tooDeep) }
         }
-        let sixtyThree = String(repeating: "[", count: 63) + "1" + String(repeating: "]", count: 63)
-        #expect(throws: Never.self) { try JSONParser.parse(sixtyThree) }
     }
 
     @Test("absurdly deep input is refused with an error, not a crash")
