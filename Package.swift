@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ChorusServer", targets: ["ChorusServer"]),
         .library(name: "ChorusClient", targets: ["ChorusClient"]),
         .library(name: "ChorusRedis", targets: ["ChorusRedis"]),
+        .library(name: "ChorusAuth", targets: ["ChorusAuth"]),
         .executable(name: "chorus", targets: ["chorus"]),
     ],
     dependencies: [
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
     ],
     targets: [
         // hiredis, from Debian's libhiredis-dev. Nothing but the module map and its header.
@@ -55,11 +58,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Subscriber tokens (JWT, HS256, through jwt-kit): verify and mint. jwt-kit stays behind this module.
+        .target(
+            name: "ChorusAuth",
+            dependencies: [
+                "ChorusCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The node: Hub, SSE writer, HTTP routes, configuration, lifecycle.
         .target(
             name: "ChorusServer",
             dependencies: [
                 "ChorusCore",
+                "ChorusAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -87,6 +100,7 @@ let package = Package(
                 "ChorusServer",
                 "ChorusClient",
                 "ChorusRedis",
+                "ChorusAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +124,11 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "ChorusAuthTests",
+            dependencies: ["ChorusAuth", "ChorusCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "ChorusRedisTests",
             dependencies: ["ChorusRedis", "ChorusTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: testSwiftSettings
@@ -117,7 +136,7 @@ let package = Package(
         // Several `chorus` node processes and a real redis-server: what a cluster's users rely on.
         .testTarget(
             name: "ChorusClusterTests",
-            dependencies: ["chorus", "ChorusClient", "ChorusTesting"],
+            dependencies: ["chorus", "ChorusClient", "ChorusTesting", "ChorusAuth"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -126,6 +145,7 @@ let package = Package(
                 "ChorusServer",
                 "ChorusClient",
                 "ChorusTesting",
+                "ChorusAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -86,8 +86,7 @@ public struct ChorusHTTPClient: Sendable {
         let reader = Task {
             do {
                 try await channel.executeThenClose { inbound, outbound in
-                    try await outbound.write(.head(head))
-                    try await outbound.write(.end(nil))
+                    try await outbound.write(contentsOf: [.head(head), .end(nil)])
                     var parser = SSEParser()
                     for try await part in inbound {
                         switch part {

@@ -67,9 +67,12 @@ enum HTTPExchange {
     ) async throws -> HTTPResult {
         let channel = try await connect(endpoint, group: group)
         return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(.head(head(method, endpoint, path: path, headers: headers, bodyLength: body?.count ?? (method == .POST ? 0 : nil))))
-            if let body, !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-            try await outbound.write(.end(nil))
+            // One write for the whole request: with `Connection: close` the server may answer and
+            // close as soon as the last body byte arrives, before a separate `.end` write.
+            var parts: [HTTPClientRequestPart] = [.head(head(method, endpoint, path: path, headers: headers, bodyLength: body?.count ?? (method == .POST ? 0 : nil)))]
+            if let body, !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+            parts.append(.end(nil))
+            try await outbound.write(contentsOf: parts)
             var result = HTTPResult(status: 0, headers: [:], body: [])
             for try await part in inbound {
                 switch part {

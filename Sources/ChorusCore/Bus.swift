@@ -25,6 +25,18 @@ public protocol Bus: Sendable {
     /// cancelled. Reconnection and gap filling, if the bus needs them, happen inside.
     func run(delivering receiver: some BusReceiver) async throws
 
+    /// Records connections as present (one entry per connection and scope) and announces each to
+    /// every node with ``ControlMessage/presenceJoin(_:)``. Entries of a node that dies vanish by
+    /// themselves within the bus's liveness bound, with ``ControlMessage/presenceLeave(_:)``.
+    func addPresence(_ entries: [PresenceEntry]) async throws(BusError)
+
+    /// Forgets entries recorded with ``addPresence(_:)`` and announces each that was present with
+    /// ``ControlMessage/presenceLeave(_:)``.
+    func removePresence(_ entries: [PresenceEntry]) async throws(BusError)
+
+    /// The entries present in `scope` on every live node, ordered by connection time.
+    func presence(in scope: String) async throws(BusError) -> [PresenceEntry]
+
     /// Whether the bus can publish and deliver right now (for `/readyz`).
     var isReady: Bool { get }
 }

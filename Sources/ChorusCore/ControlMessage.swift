@@ -3,6 +3,10 @@ public enum ControlMessage: Sendable, Hashable {
     /// End every stream of `userID` on every node (only those in `scope`, if given), with a close
     /// event that tells well-behaved clients not to reconnect.
     case closeUser(userID: String, scope: String?)
+    /// A connection became present in a scope (on any node).
+    case presenceJoin(PresenceEntry)
+    /// A connection left a scope: it closed, or its node died and was noticed.
+    case presenceLeave(PresenceEntry)
 }
 
 /// What a bus delivers to its receiver, in bus order.

@@ -11,6 +11,13 @@ public final class InMemoryBus: Bus {
         var history: HistoryRing
         var receivers: [Int: any BusReceiver] = [:]
         var nextToken = 0
+        /// Scope → connection id → entry.
+        var presence: [String: [String: PresenceEntry]] = [:]
+
+        func deliver(_ messages: [BusMessage]) {
+            guard !messages.isEmpty else { return }
+            for receiver in receivers.values { receiver.receive(messages) }
+        }
     }
 
     private let state: Mutex<State>
@@ -55,6 +62,36 @@ public final class InMemoryBus: Bus {
                 receiver.receive([.control(control)])
             }
         }
+    }
+
+    /// Records the entries and announces the new ones to the receivers, under the same lock.
+    public func addPresence(_ entries: [PresenceEntry]) async throws(BusError) {
+        state.withLock { state in
+            var joins: [BusMessage] = []
+            for entry in entries where state.presence[entry.scope, default: [:]].updateValue(entry, forKey: entry.connectionID) == nil {
+                joins.append(.control(.presenceJoin(entry)))
+            }
+            state.deliver(joins)
+        }
+    }
+
+    /// Forgets the entries and announces those that were present.
+    public func removePresence(_ entries: [PresenceEntry]) async throws(BusError) {
+        state.withLock { state in
+            var leaves: [BusMessage] = []
+            for entry in entries {
+                guard let removed = state.presence[entry.scope]?.removeValue(forKey: entry.connectionID) else { continue }
+                if state.presence[entry.scope]?.isEmpty == true { state.presence.removeValue(forKey: entry.scope) }
+                leaves.append(.control(.presenceLeave(removed)))
+            }
+            state.deliver(leaves)
+        }
+    }
+
+    /// The entries in `scope`, oldest connection first. One process: every entry is live.
+    public func presence(in scope: String) async throws(BusError) -> [PresenceEntry] {
+        let entries = state.withLock { Array(($0.presence[scope] ?? [:]).values) }
+        return entries.sorted { ($0.connectedAt, $0.connectionID) < ($1.connectedAt, $1.connectionID) }
     }
 
     public func replay(after id: EventID) async throws(BusError) -> Replay {

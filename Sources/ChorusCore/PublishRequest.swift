@@ -70,7 +70,12 @@ public enum PublishRequest {
         if let value = json["origin"], value != .null {
             envelope.origin = try name(value, field: "\(path)origin")
         }
-        if let value = json["audience"], value != .null {
+        if let value = json["audience"] {
+            // `null` is refused rather than read as "no audience": a bug that nulls the field
+            // must not turn a private event into a broadcast.
+            guard value != .null else {
+                throw PublishRequestError("\(path)audience: must not be null (leave it out to send to every subscriber of the scope)")
+            }
             let users = try strings(value, field: "\(path)audience", allowEmpty: false)
             envelope.audience = Set(users)
         }

@@ -34,24 +34,47 @@ public struct SSEParser: Sendable {
 
     /// Feeds bytes and returns the events they completed.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Event] {
+        if let events = bytes.withContiguousStorageIfAvailable({ feed(buffer: $0) }) {
+            return events
+        }
+        return Array(bytes).withUnsafeBufferPointer { feed(buffer: $0) }
+    }
+
+    /// Scans for line ends and copies whole runs of line bytes at once: the client reads large
+    /// streams through here, and a byte-at-a-time append dominated its profile.
+    private mutating func feed(buffer: UnsafeBufferPointer<UInt8>) -> [Event] {
         var events: [Event] = []
-        for byte in bytes {
+        var index = 0
+        let end = buffer.count
+        while index < end {
             if lastWasCR {
                 lastWasCR = false
-                if byte == .lf { continue }
+                if buffer[index] == .lf {
+                    index += 1
+                    continue
+                }
             }
-            switch byte {
-            case .lf:
-                processLine(&events)
-            case .cr:
-                lastWasCR = true
-                processLine(&events)
-            default:
-                line.append(byte)
-                if atStart { skipByteOrderMark() }
+            if atStart {
+                // Byte by byte until the first line is known not to start with a BOM.
+                let byte = buffer[index]
+                index += 1
+                if byte == .lf || byte == .cr {
+                    atStart = false
+                    lastWasCR = byte == .cr
+                    processLine(&events)
+                } else {
+                    line.append(byte)
+                    skipByteOrderMark()
+                }
                 continue
             }
-            atStart = false
+            var lineEnd = index
+            while lineEnd < end, buffer[lineEnd] != .lf, buffer[lineEnd] != .cr { lineEnd += 1 }
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<lineEnd]))
+            guard lineEnd < end else { break }
+            lastWasCR = buffer[lineEnd] == .cr
+            processLine(&events)
+            index = lineEnd + 1
         }
         return events
     }

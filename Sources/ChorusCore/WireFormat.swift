@@ -3,7 +3,9 @@
 /// the bus assigns it.
 ///
 /// Event: `{"v":1,"scope":"doc:1","event":"update","data":"…","paths":["doc.title"],"origin":"tab-7","audience":["42"]}`
-/// Control: `{"v":1,"kind":"close-user","user":"42","scope":"doc:1"}`
+/// Control: `{"v":1,"kind":"close-user","user":"42","scope":"doc:1"}`,
+/// `{"v":1,"kind":"presence-join","entry":{"scope":"doc:1","conn":"…","user":"42","session":"tab-7","node":"node1","at":1795266831933}}`
+/// (and `presence-leave` alike).
 public enum WireFormat {
     /// The version written, and the only one read.
     public static let version = 1
@@ -45,7 +47,54 @@ public enum WireFormat {
             var out: [UInt8] = []
             JSONWriter.write(.object(members), into: &out)
             return out
+        case .presenceJoin(let entry):
+            return presence(kind: "presence-join", entry)
+        case .presenceLeave(let entry):
+            return presence(kind: "presence-leave", entry)
         }
+    }
+
+    private static func presence(kind: String, _ entry: PresenceEntry) -> [UInt8] {
+        var out = Array(#"{"v":1,"kind":"#.utf8)
+        JSONWriter.writeString(kind, into: &out)
+        out.append(contentsOf: #","entry":"#.utf8)
+        out.append(contentsOf: encode(entry))
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// The JSON object of a presence entry (as stored beside the channel, and inside presence
+    /// control messages).
+    public static func encode(_ entry: PresenceEntry) -> [UInt8] {
+        var members: [(key: String, value: JSONValue)] = [("scope", .string(entry.scope)), ("conn", .string(entry.connectionID))]
+        if let user = entry.userID { members.append(("user", .string(user))) }
+        if let session = entry.sessionID { members.append(("session", .string(session))) }
+        members.append(("node", .string(entry.nodeID)))
+        members.append(("at", .number(String(entry.connectedAt))))
+        var out: [UInt8] = []
+        JSONWriter.write(.object(members), into: &out)
+        return out
+    }
+
+    /// Reads a presence entry written by ``encode(_:)-(PresenceEntry)``.
+    public static func decodePresenceEntry(_ bytes: [UInt8]) throws(WireFormatError) -> PresenceEntry {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw WireFormatError("presence entry is not JSON: \(error)")
+        }
+        return try presenceEntry(json)
+    }
+
+    private static func presenceEntry(_ json: JSONValue) throws(WireFormatError) -> PresenceEntry {
+        guard case .string(let scope)? = json["scope"], case .string(let connection)? = json["conn"],
+              case .string(let node)? = json["node"], case .number(let atText)? = json["at"], let at = UInt64(atText)
+        else { throw WireFormatError("presence entry without scope, conn, node or at") }
+        var entry = PresenceEntry(scope: scope, connectionID: connection, nodeID: node, connectedAt: at)
+        if case .string(let user)? = json["user"] { entry.userID = user }
+        if case .string(let session)? = json["session"] { entry.sessionID = session }
+        return entry
     }
 
     /// Reads an envelope written by ``encode(_:)-(Envelope)`` and gives it `id`.
@@ -70,6 +119,12 @@ public enum WireFormat {
             var scope: String?
             if case .string(let s)? = json["scope"] { scope = s }
             return .closeUser(userID: user, scope: scope)
+        case .string("presence-join")?:
+            guard let entry = json["entry"] else { throw WireFormatError("presence-join without entry") }
+            return .presenceJoin(try presenceEntry(entry))
+        case .string("presence-leave")?:
+            guard let entry = json["entry"] else { throw WireFormatError("presence-leave without entry") }
+            return .presenceLeave(try presenceEntry(entry))
         default:
             throw WireFormatError("unknown control kind")
         }

@@ -35,11 +35,17 @@ import Synchronization
 /// See ``RedisSubscriber``: reconnection with capped exponential backoff and jitter, gap filling
 /// from the history (or ``BusMessage/gap``), and a probe the node sends itself over the channel
 /// every `probeInterval`, so ``isReady`` reflects whether the subscription actually delivers.
+///
+/// ## Presence
+///
+/// See ``RedisPresence`` and ``PresenceScripts``: entries keyed by node instance, a liveness key
+/// with a TTL that the running node refreshes, and reaping of dead nodes' entries.
 public final class RedisBus: Bus {
     private let configuration: RedisConfiguration
     private let logger: Logger
     private let pipeline: RedisPipeline
     private let history: RedisHistory
+    private let presenceStore: RedisPresence
     private let subscribers = Mutex<[ObjectIdentifier: RedisSubscriber]>([:])
 
     /// Creates the bus and starts connecting in the background. Publishing right away waits for
@@ -53,6 +59,7 @@ public final class RedisBus: Bus {
         self.logger = logger
         pipeline = RedisPipeline(configuration: configuration, logger: logger)
         history = RedisHistory(pipeline: pipeline, configuration: configuration, logger: logger)
+        presenceStore = RedisPresence(configuration: configuration, pipeline: pipeline, logger: logger)
         pipeline.start()
     }
 
@@ -103,17 +110,38 @@ public final class RedisBus: Bus {
         try await history.replay(after: id)
     }
 
+    /// Stores the entries (see ``PresenceScripts``) and publishes a join for each new one.
+    public func addPresence(_ entries: [PresenceEntry]) async throws(BusError) {
+        try await presenceStore.add(entries)
+    }
+
+    /// Removes the entries and publishes a leave for each one that was there.
+    public func removePresence(_ entries: [PresenceEntry]) async throws(BusError) {
+        try await presenceStore.remove(entries)
+    }
+
+    /// The entries in `scope` on every node whose liveness key is alive.
+    public func presence(in scope: String) async throws(BusError) -> [PresenceEntry] {
+        try await presenceStore.list(scope)
+    }
+
     /// Subscribes on a thread of its own and delivers to `receiver` until the task is cancelled,
-    /// reconnecting and filling gaps by itself. Returns after the thread has stopped.
+    /// reconnecting and filling gaps by itself. Meanwhile keeps this node's liveness key fresh and
+    /// removes dead nodes' presence entries. Returns after the thread has stopped.
     public func run(delivering receiver: some BusReceiver) async throws {
         let subscriber = RedisSubscriber(configuration: configuration, pipeline: pipeline, history: history, receiver: receiver, logger: logger)
         let key = ObjectIdentifier(subscriber)
         subscribers.withLock { $0[key] = subscriber }
         defer { _ = subscribers.withLock { $0.removeValue(forKey: key) } }
-        await withTaskCancellationHandler {
-            await subscriber.run()
-        } onCancel: {
-            subscriber.stop()
+        let presence = presenceStore
+        await withDiscardingTaskGroup { group in
+            group.addTask { await presence.maintain() }
+            await withTaskCancellationHandler {
+                await subscriber.run()
+            } onCancel: {
+                subscriber.stop()
+            }
+            group.cancelAll()
         }
     }
 }

@@ -22,6 +22,14 @@ public struct RedisConfiguration: Sendable {
     public var initialBackoff: Duration
     /// The longest delay between reconnection attempts.
     public var maximumBackoff: Duration
+    /// This node's name, shown in presence entries.
+    public var nodeName: String
+    /// How long a node's liveness key lives without a refresh: a node killed without warning
+    /// vanishes from presence listings within this time.
+    public var livenessTTL: Duration
+    /// How often a running node refreshes its liveness key and removes the presence entries of
+    /// dead nodes (publishing their `leave` events): within `livenessTTL + livenessInterval`.
+    public var livenessInterval: Duration
 
     /// Creates a configuration; everything but the URL has a default.
     public init(
@@ -33,7 +41,10 @@ public struct RedisConfiguration: Sendable {
         probeInterval: Duration = .seconds(1),
         probeTimeout: Duration = .seconds(3),
         initialBackoff: Duration = .milliseconds(100),
-        maximumBackoff: Duration = .seconds(5)
+        maximumBackoff: Duration = .seconds(5),
+        nodeName: String = "node",
+        livenessTTL: Duration = .seconds(10),
+        livenessInterval: Duration = .seconds(2)
     ) {
         self.url = url
         self.keyPrefix = keyPrefix
@@ -44,6 +55,9 @@ public struct RedisConfiguration: Sendable {
         self.probeTimeout = probeTimeout
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff
+        self.nodeName = nodeName
+        self.livenessTTL = livenessTTL
+        self.livenessInterval = livenessInterval
     }
 
     /// The pub/sub channel every node of the deployment shares: `<prefix>:events`.
@@ -55,6 +69,15 @@ public struct RedisConfiguration: Sendable {
 
     /// The `KEYS` of the history scripts: the stream and its floor.
     var historyScriptKeys: [[UInt8]] { [Array(historyKey.utf8), Array(floorKey.utf8)] }
+
+    /// The liveness key of a bus instance: `<prefix>:node:<instance>`.
+    func livenessKey(_ instance: String) -> String { "\(keyPrefix):node:\(instance)" }
+    /// The set of instances that may hold presence entries.
+    var presenceNodesKey: String { "\(keyPrefix):presence:nodes" }
+    /// The hash of one instance's presence entries.
+    func presenceNodeKey(_ instance: String) -> String { "\(keyPrefix):presence:node:\(instance)" }
+    /// The hash of one scope's presence entries.
+    func presenceScopeKey(_ scope: String) -> String { "\(keyPrefix):presence:scope:\(scope)" }
 
     /// `PUBLISH <channel> <payload>`.
     func publishCommand(_ payload: [UInt8]) -> RedisCommand {

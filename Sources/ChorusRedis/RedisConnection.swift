@@ -29,6 +29,10 @@ final class RedisConnection {
             throw RedisConnectionError("cannot connect to redis at \(url.address): \(reason)")
         }
         redisSetTimeout(context, Self.makeTimeval(commandTimeout))
+        // hiredis opens its socket without CLOEXEC: a process started meanwhile (the tests start
+        // node processes while Redis-backed tests run) would keep the connection open after
+        // `close()`, and Redis would go on seeing it.
+        _ = fcntl(context.pointee.fd, F_SETFD, FD_CLOEXEC)
 
         var setup: [[[UInt8]]] = []
         if let password = url.password {

@@ -105,7 +105,7 @@ final class RedisPipeline: Sendable {
             var shas: [String: String] = [:]
             do {
                 connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
-                for (script, reply) in zip(HistoryScripts.all, try connection.pipeline(HistoryScripts.all.map { ["SCRIPT", "LOAD", $0.source].map(RedisConnection.bytes) })) {
+                for (script, reply) in zip(RedisScript.all, try connection.pipeline(RedisScript.all.map { ["SCRIPT", "LOAD", $0.source].map(RedisConnection.bytes) })) {
                     guard let sha = reply.text, reply.errorMessage == nil else {
                         throw RedisConnectionError("redis at \(connection.address) refused SCRIPT LOAD of \(script.name): \(reply.errorMessage ?? "\(reply)")")
                     }

@@ -10,7 +10,8 @@ import NIOCore
 /// try await node.makeApplication().runService()
 /// ```
 ///
-/// Routes: `GET /events` (SSE), `POST /publish`, `GET /healthz`, `GET /readyz`, `GET /` (demo page).
+/// Routes: `GET /events` (SSE), `POST /publish`, `POST /users/{id}/close`, `GET /presence/{scope}`,
+/// `GET /healthz`, `GET /readyz`, `GET /` (demo page).
 public struct ChorusNode: Sendable {
     /// How the node behaves.
     public let configuration: NodeConfiguration
@@ -20,24 +21,32 @@ public struct ChorusNode: Sendable {
     public let hub: Hub
     /// The node's logger.
     public let logger: Logger
+    /// The embedding app's hooks.
+    public let hooks: ChorusHooks
 
     /// Creates a node.
-    public init(configuration: NodeConfiguration = .init(), bus: any Bus, logger: Logger = Logger(label: "chorus")) {
+    public init(configuration: NodeConfiguration = .init(), bus: any Bus, hooks: ChorusHooks = .init(), logger: Logger = Logger(label: "chorus")) {
         var logger = logger
         logger[metadataKey: "chorus.node"] = "\(configuration.nodeID)"
         self.configuration = configuration
         self.bus = bus
         self.logger = logger
+        self.hooks = hooks
         self.hub = Hub(maximumConnections: configuration.maximumConnections, logger: logger)
     }
 
     /// The node's routes, for embedding in an app's own router setup.
     public func makeRouter() -> Router<ChorusRequestContext> {
         let router = Router(context: ChorusRequestContext.self)
-        let events = EventsController(hub: hub, bus: bus, configuration: configuration, logger: logger)
-        let publish = PublishController(bus: bus, maximumBytes: configuration.maximumPublishBytes)
+        let lifecycle = ConnectionLifecycle(bus: bus, nodeID: configuration.nodeID, hooks: hooks, logger: logger)
+        let events = EventsController(hub: hub, bus: bus, configuration: configuration, lifecycle: lifecycle, logger: logger)
+        let gate = PublisherGate(configuration: configuration.auth)
+        let publish = PublishController(bus: bus, maximumBytes: configuration.maximumPublishBytes, gate: gate, hooks: hooks)
+        let control = ControlController(bus: bus, gate: gate)
         router.get("events", use: events.stream)
         router.post("publish", use: publish.publish)
+        router.post("users/:id/close", use: control.closeUser)
+        router.get("presence/:scope", use: control.presence)
         router.get("healthz") { _, _ in
             jsonResponse(.ok, .object([("status", .string("ok")), ("node", .string(configuration.nodeID)), ("connections", .number("\(hub.connectionCount)"))]))
         }

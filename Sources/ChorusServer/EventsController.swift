@@ -8,6 +8,10 @@ import ServiceLifecycle
 
 /// `GET /events?scope=a&scope=b`: the browser-facing `text/event-stream`.
 ///
+/// Who the subscriber is comes from its token (``SubscriberAuthenticator``): `401` for a bad one,
+/// `403` for a scope it does not allow. With `presence=1` the stream also gets `join`/`leave`
+/// events for its scopes. The connection is in the cluster's presence list while it is open.
+///
 /// In order: a `retry:` line; if the request carries `Last-Event-ID` (header, or `lastEventId`
 /// query parameter for clients that cannot set headers), every missed event that the delivery rule
 /// lets through, or a `reset` event if the history no longer has them all; then live events, with
@@ -18,16 +22,19 @@ struct EventsController {
     let hub: Hub
     let bus: any Bus
     let configuration: NodeConfiguration
+    let lifecycle: ConnectionLifecycle
     let logger: Logger
 
     func stream(_ request: Request, context: ChorusRequestContext) async throws -> Response {
-        let subscription = try subscription(from: request)
+        let subscription = try await subscription(from: request)
         let lastEventID = try lastEventID(from: request)
+        let wantsPresence = ["1", "true", "yes"].contains(request.uri.queryParameters.get("presence").map { String($0) } ?? "")
 
         let channel = context.channel
-        guard let connection = hub.register(subscription, queueCapacity: configuration.queueCapacity, abort: { channel.close(promise: nil) }) else {
+        guard let connection = hub.register(subscription, wantsPresence: wantsPresence, queueCapacity: configuration.queueCapacity, abort: { channel.close(promise: nil) }) else {
             throw APIError.unavailable("this node holds its maximum of \(configuration.maximumConnections) connections; try another node", retryAfterSeconds: 5)
         }
+        await lifecycle.connected(connection)
 
         var initial = [ControlFrames.retry(configuration.retryInterval)]
         var lastSent = lastEventID
@@ -37,6 +44,7 @@ struct EventsController {
                 replay = try await bus.replay(after: after)
             } catch {
                 hub.remove(connection)
+                await lifecycle.disconnected(connection)
                 throw APIError.unavailable("the history is unavailable, cannot resume after \(after): \(error.message)")
             }
             if replay.isComplete {
@@ -52,6 +60,7 @@ struct EventsController {
         }
 
         let hub = self.hub
+        let lifecycle = self.lifecycle
         let logger = self.logger
         let initialFrames = initial
         let resumeAfter = lastSent
@@ -74,10 +83,12 @@ struct EventsController {
                 }
             } catch {
                 hub.remove(connection)
+                await lifecycle.disconnected(connection)
                 logger.debug("stream ended by a write error: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
                 throw error
             }
             hub.remove(connection)
+            await lifecycle.disconnected(connection)
             logger.debug("stream closed", metadata: ["chorus.conn": "\(connection.id)"])
             try await writer.finish(nil)
         })
@@ -112,7 +123,7 @@ struct EventsController {
         }
     }
 
-    private func subscription(from request: Request) throws -> Subscription {
+    private func subscription(from request: Request) async throws -> Subscription {
         let query = request.uri.queryParameters
         let scopes = query.getAll("scope")
         guard !scopes.isEmpty else {
@@ -130,7 +141,8 @@ struct EventsController {
         if let session, session.utf8.count > PublishRequest.maximumNameLength {
             throw APIError.badRequest("invalid-session", "the session id is longer than \(PublishRequest.maximumNameLength) bytes")
         }
-        let info = ConnectionInfo(sessionID: session, userID: nil, connectedAt: wallClockMilliseconds())
+        let identity = try await SubscriberAuthenticator(configuration: configuration.auth).authenticate(request, scopes: scopes)
+        let info = ConnectionInfo(sessionID: session, userID: identity.userID, connectedAt: wallClockMilliseconds(), expiresAt: identity.expiresAt)
         return Subscription(scopes: Set(scopes), info: info)
     }
 

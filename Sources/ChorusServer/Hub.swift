@@ -13,6 +13,8 @@ public final class Hub: BusReceiver {
     private struct State {
         var connections: [Int: Connection] = [:]
         var byScope: [String: [Int: Connection]] = [:]
+        /// The connections whose token expires, so the expiry tick does not scan anonymous ones.
+        var expiring: [Int: Connection] = [:]
         var nextID = 0
     }
 
@@ -20,6 +22,8 @@ public final class Hub: BusReceiver {
     private let logger: Logger
     /// The most connections this hub accepts.
     public let maximumConnections: Int
+    /// Makes this hub's presence connection ids unique across nodes and restarts.
+    private let instance = String(UInt64.random(in: 0 ... .max), radix: 36)
 
     /// Creates an empty hub.
     public init(maximumConnections: Int = .max, logger: Logger = Logger(label: "chorus.hub")) {
@@ -41,12 +45,16 @@ public final class Hub: BusReceiver {
     }
 
     /// Registers a connection; from now on it receives live events. Returns `nil` at the cap.
-    func register(_ subscription: Subscription, queueCapacity: Int, abort: @escaping @Sendable () -> Void) -> Connection? {
+    func register(_ subscription: Subscription, wantsPresence: Bool = false, queueCapacity: Int, abort: @escaping @Sendable () -> Void) -> Connection? {
         state.withLock { state in
             guard state.connections.count < maximumConnections else { return nil }
             state.nextID += 1
-            let connection = Connection(id: state.nextID, subscription: subscription, queueCapacity: queueCapacity, abort: abort)
+            let connection = Connection(
+                id: state.nextID, presenceID: "\(instance)-\(state.nextID)", subscription: subscription,
+                wantsPresence: wantsPresence, queueCapacity: queueCapacity, abort: abort
+            )
             state.connections[connection.id] = connection
+            if subscription.info.expiresAt != nil { state.expiring[connection.id] = connection }
             for scope in subscription.scopes {
                 state.byScope[scope, default: [:]][connection.id] = connection
             }
@@ -59,6 +67,7 @@ public final class Hub: BusReceiver {
         connection.queue.close(.clientGone)
         state.withLock { state in
             guard state.connections.removeValue(forKey: connection.id) != nil else { return }
+            state.expiring.removeValue(forKey: connection.id)
             for scope in connection.subscription.scopes {
                 state.byScope[scope]?.removeValue(forKey: connection.id)
                 if state.byScope[scope]?.isEmpty == true { state.byScope.removeValue(forKey: scope) }
@@ -75,6 +84,10 @@ public final class Hub: BusReceiver {
                 deliver(envelope)
             case .control(.closeUser(let userID, let scope)):
                 closeUser(userID, scope: scope)
+            case .control(.presenceJoin(let entry)):
+                announce(ControlFrames.joinEventName, entry)
+            case .control(.presenceLeave(let entry)):
+                announce(ControlFrames.leaveEventName, entry)
             case .gap:
                 logger.warning("bus reported lost events; sending reset to every connection")
                 broadcast(ControlFrames.reset(id: nil))
@@ -112,6 +125,21 @@ public final class Hub: BusReceiver {
         }
     }
 
+    /// Sends a presence change to the streams of its scope that asked for presence (not to the
+    /// connection it is about).
+    private func announce(_ name: String, _ entry: PresenceEntry) {
+        var tooSlow: [Connection] = []
+        state.withLock { state in
+            guard let members = state.byScope[entry.scope] else { return }
+            var frame: Outbound?
+            for connection in members.values where connection.wantsPresence && connection.presenceID != entry.connectionID {
+                if frame == nil { frame = Outbound(id: nil, bytes: ControlFrames.presence(name, entry)) }
+                if !connection.queue.enqueue(frame!) { tooSlow.append(connection) }
+            }
+        }
+        for connection in tooSlow { connection.abort(.overflow) }
+    }
+
     private func broadcast(_ bytes: ByteBuffer) {
         var tooSlow: [Connection] = []
         state.withLock { state in
@@ -139,6 +167,17 @@ public final class Hub: BusReceiver {
     public func closeAll() {
         let all = state.withLock { Array($0.connections.values) }
         for connection in all { connection.close(.shutdown) }
+    }
+
+    /// Ends, with a close event asking for a fresh token, every stream whose token expired at or
+    /// before `now` (milliseconds since the Unix epoch). Returns how many were closed.
+    @discardableResult
+    public func expireTokens(now: UInt64) -> Int {
+        let expired = state.withLock { state in
+            state.expiring.values.filter { ($0.info.expiresAt ?? .max) <= now }
+        }
+        for connection in expired { connection.close(.tokenExpired) }
+        return expired.count
     }
 
     /// Sends a heartbeat comment to every connection that had nothing queued since the last tick.

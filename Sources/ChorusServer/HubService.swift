@@ -2,17 +2,19 @@ import ChorusCore
 import ServiceLifecycle
 
 /// Runs a node's background work as a service: the bus subscription that feeds the Hub, and the
-/// heartbeat ticker. One ticker for the whole node, not a timer per connection.
+/// heartbeat and token-expiry tickers. One ticker each for the whole node, not a timer per connection.
 public struct HubService: Service {
     let hub: Hub
     let bus: any Bus
     let heartbeatInterval: Duration
+    let expiryInterval: Duration
 
-    /// Creates the service.
-    public init(hub: Hub, bus: any Bus, heartbeatInterval: Duration) {
+    /// Creates the service. Streams whose token expired are ended within `expiryInterval`.
+    public init(hub: Hub, bus: any Bus, heartbeatInterval: Duration, expiryInterval: Duration = .seconds(1)) {
         self.hub = hub
         self.bus = bus
         self.heartbeatInterval = heartbeatInterval
+        self.expiryInterval = expiryInterval
     }
 
     public func run() async throws {
@@ -40,6 +42,12 @@ public struct HubService: Service {
                 while !Task.isCancelled {
                     try await Task.sleep(for: heartbeatInterval)
                     hub.heartbeatTick()
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: expiryInterval)
+                    hub.expireTokens(now: wallClockMilliseconds())
                 }
             }
         }

@@ -22,6 +22,8 @@ public struct NodeConfiguration: Sendable {
     public var maximumScopesPerConnection: Int
     /// This node's name in logs and presence.
     public var nodeID: String
+    /// Subscriber tokens, anonymous access and publisher keys.
+    public var auth: AuthConfiguration
 
     /// Creates a configuration; every value has a production default.
     public init(
@@ -33,7 +35,8 @@ public struct NodeConfiguration: Sendable {
         maximumPublishBytes: Int = 1 << 20,
         maximumConnections: Int = 10_000,
         maximumScopesPerConnection: Int = 64,
-        nodeID: String = "node"
+        nodeID: String = "node",
+        auth: AuthConfiguration = .init()
     ) {
         self.host = host
         self.port = port
@@ -44,5 +47,6 @@ public struct NodeConfiguration: Sendable {
         self.maximumConnections = maximumConnections
         self.maximumScopesPerConnection = maximumScopesPerConnection
         self.nodeID = nodeID
+        self.auth = auth
     }
 }

@@ -20,11 +20,13 @@ public enum CloseReason: String, Sendable, Hashable {
     case shutdown
     /// The user's connections were closed on purpose (logout, ban); the client should not reconnect.
     case userClosed = "user-closed"
+    /// The token that identified the user expired; the client should come back with a fresh one.
+    case tokenExpired = "token-expired"
 
     /// Whether the client is told with a `close` event before the stream ends.
     var sendsCloseEvent: Bool {
         switch self {
-        case .shutdown, .userClosed: true
+        case .shutdown, .userClosed, .tokenExpired: true
         case .clientGone, .overflow: false
         }
     }

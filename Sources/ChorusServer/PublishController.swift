@@ -4,13 +4,18 @@ import NIOCore
 
 /// `POST /publish`: one envelope or an array, as JSON. Answers `202` with the assigned ids.
 ///
-/// Nothing is published unless the whole body is valid: too large is `413`, malformed is `400`,
-/// and a bus that cannot reach its backend gives `503` with `Retry-After`.
+/// Needs a publisher key (see ``PublisherGate``). Nothing is published unless the whole body is
+/// valid and the ``ChorusHooks/onPublish`` hook lets every event through: too large is `413`,
+/// malformed is `400`, a veto is `403`, and a bus that cannot reach its backend gives `503` with
+/// `Retry-After`.
 struct PublishController {
     let bus: any Bus
     let maximumBytes: Int
+    let gate: PublisherGate
+    let hooks: ChorusHooks
 
     func publish(_ request: Request, context: ChorusRequestContext) async throws -> Response {
+        try gate.check(request, context: context)
         var request = request
         let body: ByteBuffer
         do {
@@ -18,23 +23,37 @@ struct PublishController {
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "payload-too-large", message: "the publish body is larger than \(maximumBytes) bytes")
         }
-        let envelopes: [Envelope]
+        var envelopes: [Envelope]
         do {
             envelopes = try PublishRequest.parse(Array(buffer: body))
         } catch {
             throw APIError.badRequest("invalid-event", error.message)
         }
+        for index in envelopes.indices {
+            switch await hooks.onPublish(envelopes[index]) {
+            case .publish(let envelope):
+                envelopes[index] = envelope
+            case .veto(let reason):
+                let position = envelopes.count > 1 ? "event [\(index)]: " : ""
+                throw APIError(.forbidden, code: "publish-vetoed", message: "nothing was published: \(position)\(reason)")
+            }
+        }
         let ids: [EventID]
         do {
             ids = try await bus.publish(envelopes)
         } catch {
-            switch error.code {
-            case .unavailable:
-                throw APIError.unavailable("the bus is unavailable, nothing was published: \(error.message)")
-            case .backend:
-                throw APIError(.internalServerError, code: "bus-error", message: "nothing was published: \(error.message)")
-            }
+            throw Self.apiError(error, doing: "nothing was published")
         }
         return jsonResponse(.accepted, .object([("ids", .array(ids.map { .string($0.description) }))]))
+    }
+
+    /// The HTTP answer to a bus failure.
+    static func apiError(_ error: BusError, doing outcome: String) -> APIError {
+        switch error.code {
+        case .unavailable:
+            APIError.unavailable("the bus is unavailable, \(outcome): \(error.message)")
+        case .backend:
+            APIError(.internalServerError, code: "bus-error", message: "\(outcome): \(error.message)")
+        }
     }
 }

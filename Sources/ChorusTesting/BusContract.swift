@@ -204,6 +204,46 @@ public enum BusContract {
         }
     }
 
+    /// Presence: added entries are listed by scope (oldest first) and announced with a join;
+    /// removed ones disappear and are announced with a leave; adding an entry twice announces it
+    /// once; removing an unknown entry announces nothing.
+    public static func presenceListsAndAnnounces(_ bus: any Bus) async throws {
+        try await withSubscription(bus) { subscription in
+            let tag = String(UInt64.random(in: 0 ... .max), radix: 36)
+            let scope = "room:\(tag)"
+            let alice = PresenceEntry(scope: scope, connectionID: "\(tag)-1", userID: "alice", sessionID: "tab-1", nodeID: "n1", connectedAt: 1000)
+            let aliceElsewhere = PresenceEntry(scope: "other:\(tag)", connectionID: "\(tag)-1", userID: "alice", sessionID: "tab-1", nodeID: "n1", connectedAt: 1000)
+            let anonymous = PresenceEntry(scope: scope, connectionID: "\(tag)-2", nodeID: "n1", connectedAt: 2000)
+            let aliceAgain = PresenceEntry(scope: scope, connectionID: "\(tag)-3", userID: "alice", sessionID: "tab-2", nodeID: "n2", connectedAt: 3000)
+            #expect(try await bus.presence(in: scope).isEmpty)
+
+            try await bus.addPresence([alice, aliceElsewhere])
+            try await bus.addPresence([anonymous, aliceAgain])
+            try await bus.addPresence([alice])
+            let listed = try await bus.presence(in: scope)
+            #expect(listed == [alice, anonymous, aliceAgain])
+            #expect(listed.distinctUserCount == 1)
+            #expect(try await bus.presence(in: "other:\(tag)") == [aliceElsewhere])
+
+            try await bus.removePresence([anonymous])
+            try await bus.removePresence([anonymous])
+            #expect(try await bus.presence(in: scope) == [alice, aliceAgain])
+
+            let expected: [ControlMessage] = [
+                .presenceJoin(alice), .presenceJoin(aliceElsewhere), .presenceJoin(anonymous), .presenceJoin(aliceAgain),
+                .presenceLeave(anonymous),
+            ]
+            let arrived = await eventually { subscription.receiver.controls.count >= expected.count }
+            #expect(arrived, "got \(subscription.receiver.controls)")
+            // One more round trip proves nothing else is on its way.
+            try await bus.publish(.closeUser(userID: "end-\(tag)", scope: nil))
+            _ = await eventually { subscription.receiver.controls.count > expected.count }
+            #expect(subscription.receiver.controls == expected + [.closeUser(userID: "end-\(tag)", scope: nil)])
+            try await bus.removePresence([alice, aliceElsewhere, aliceAgain])
+            #expect(try await bus.presence(in: scope).isEmpty)
+        }
+    }
+
     /// Concurrent publishers (through any of `nodes`, which share one bus backend) produce one
     /// total order that every receiver sees identically, with each batch contiguous. With one
     /// node, two receivers run on it.

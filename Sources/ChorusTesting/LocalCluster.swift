@@ -7,6 +7,10 @@ public final class LocalCluster: Sendable {
     public let nodes: [NodeProcess]
     /// The key prefix every node uses.
     public let prefix: String
+    /// The publisher key every node accepts (``NodeProcess/client`` sends it).
+    public static let publisherKey = "cluster-test-publisher-key-1"
+    /// The secret every node verifies subscriber tokens with.
+    public static let tokenSecret = "cluster-test-token-secret-of-enough-length"
 
     private init(redis: RedisServer, nodes: [NodeProcess], prefix: String) {
         self.redis = redis
@@ -14,7 +18,8 @@ public final class LocalCluster: Sendable {
         self.prefix = prefix
     }
 
-    /// Starts Redis and `count` nodes; `arguments` are added to every node's `serve` command.
+    /// Starts Redis and `count` nodes; `arguments` are added to every node's `serve` command, after
+    /// the shared ``publisherKey`` and ``tokenSecret``.
     public static func start(
         nodes count: Int = 3,
         redis options: RedisServer.Options = .init(),
@@ -26,8 +31,9 @@ public final class LocalCluster: Sendable {
         do {
             for index in 0..<count {
                 nodes.append(try await NodeProcess.start(
-                    ["--redis", redis.url, "--redis-prefix", prefix] + arguments,
-                    nodeID: "node\(index + 1)"
+                    ["--redis", redis.url, "--redis-prefix", prefix, "--token-secret", tokenSecret] + arguments,
+                    nodeID: "node\(index + 1)",
+                    publisherKey: publisherKey
                 ))
             }
         } catch {

@@ -9,14 +9,19 @@ public final class NodeProcess: Sendable {
     public let port: Int
     /// The process.
     public let process: ChildProcess
-    /// A client for this node.
-    public var client: ChorusHTTPClient { ChorusHTTPClient(endpoint: endpoint) }
+    /// The publisher key the node was started with, if any.
+    public let publisherKey: String?
+    /// A client for this node that sends the publisher key.
+    public var client: ChorusHTTPClient { ChorusHTTPClient(endpoint: endpoint, bearerToken: publisherKey) }
+    /// A client for this node without any credential.
+    public var anonymousClient: ChorusHTTPClient { ChorusHTTPClient(endpoint: endpoint) }
     /// `http://127.0.0.1:<port>`.
     public var endpoint: Endpoint { Endpoint(host: "127.0.0.1", port: port) }
 
-    private init(port: Int, process: ChildProcess) {
+    private init(port: Int, process: ChildProcess, publisherKey: String?) {
         self.port = port
         self.process = process
+        self.publisherKey = publisherKey
     }
 
     /// The `chorus` binary: `CHORUS_BIN`, or the one built beside the running test bundle.
@@ -34,16 +39,18 @@ public final class NodeProcess: Sendable {
     }
 
     /// Starts a node with `arguments` added to `serve --host 127.0.0.1 --port <free>` and waits
-    /// until `/readyz` answers 200 (or `/healthz`, when `waitForReady` is false).
-    public static func start(_ arguments: [String] = [], nodeID: String? = nil, waitForReady: Bool = true) async throws -> NodeProcess {
+    /// until `/readyz` answers 200 (or `/healthz`, when `waitForReady` is false). With a
+    /// `publisherKey`, the node gets `--publisher-key` and ``client`` sends it.
+    public static func start(_ arguments: [String] = [], nodeID: String? = nil, publisherKey: String? = nil, waitForReady: Bool = true) async throws -> NodeProcess {
         let binary = try binary()
         var lastError: (any Error)?
         for _ in 0..<5 {
             let port = FreePort.next()
             var all = ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "info"]
             if let nodeID { all += ["--node-id", nodeID] }
+            if let publisherKey { all += ["--publisher-key", publisherKey] }
             let process = try ChildProcess(executable: binary, arguments: all + arguments)
-            let node = NodeProcess(port: port, process: process)
+            let node = NodeProcess(port: port, process: process, publisherKey: publisherKey)
             let path = waitForReady ? "/readyz" : "/healthz"
             let up = await eventually(timeout: .seconds(20), poll: .milliseconds(50)) {
                 guard process.isRunning else { return true }
@@ -56,9 +63,14 @@ public final class NodeProcess: Sendable {
         throw lastError!
     }
 
-    /// Subscribes to `scopes` on this node and collects the events.
-    public func subscribe(_ scopes: [String], session: String? = nil, lastEventID: String? = nil) async throws -> EventCollector {
-        EventCollector(try await client.subscribe(scopes: scopes, session: session, lastEventID: lastEventID))
+    /// Subscribes to `scopes` on this node and collects the events: anonymously, or with a
+    /// subscriber `token` (as the `token` query parameter, like a browser); `presence` asks for
+    /// `join`/`leave` events.
+    public func subscribe(_ scopes: [String], session: String? = nil, lastEventID: String? = nil, token: String? = nil, presence: Bool = false) async throws -> EventCollector {
+        var query: [(String, String)] = []
+        if let token { query.append(("token", token)) }
+        if presence { query.append(("presence", "1")) }
+        return EventCollector(try await anonymousClient.subscribe(scopes: scopes, session: session, lastEventID: lastEventID, extraQuery: query))
     }
 
     /// Stops the node gracefully (SIGTERM) and returns its exit status.

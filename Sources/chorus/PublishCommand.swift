@@ -13,6 +13,9 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "The node's base URL. [CHORUS_URL, default http://127.0.0.1:8080]")
     var url: String?
 
+    @Option(help: "A publisher key of the node (sent as Authorization: Bearer). Not needed for a node in development mode on this machine. [CHORUS_PUBLISHER_KEY]")
+    var key: String?
+
     @Option(help: "The scope to publish to (required).")
     var scope: String
 
@@ -45,7 +48,7 @@ struct PublishCommand: AsyncParsableCommand {
             payload = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         }
         let envelope = Envelope(scope: scope, event: event, data: payload, paths: path, origin: origin, audience: audience.isEmpty ? nil : Set(audience))
-        let client = ChorusHTTPClient(endpoint: endpoint)
+        let client = ChorusHTTPClient(endpoint: endpoint, bearerToken: settings.optionalString(key, variable: "CHORUS_PUBLISHER_KEY"))
         do {
             let ids = try await client.publish([envelope])
             print(ids.map(\.description).joined(separator: "\n"))

@@ -47,6 +47,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("redis-prefix"), help: "Prefix of the Redis keys and channel, so several deployments can share one Redis. [CHORUS_REDIS_PREFIX, default chorus]")
     var redisPrefix: String?
 
+    @Option(name: .customLong("token-secret"), help: "Secret that subscriber tokens (JWT, HS256) are signed with; at least 32 bytes. Without it tokens are refused. [CHORUS_TOKEN_SECRET]")
+    var tokenSecret: String?
+
+    @Option(name: .customLong("publisher-key"), help: "A key that may publish and use the control endpoints (Authorization: Bearer); repeat for several (rotation). Without any, publishing is open to loopback clients only. [CHORUS_PUBLISHER_KEYS, comma-separated]")
+    var publisherKeys: [String] = []
+
+    @Option(help: "allow or deny subscribers without a token. [CHORUS_ANONYMOUS, default allow]")
+    var anonymous: String?
+
+    @Option(name: .customLong("anonymous-scopes"), help: "A scope pattern anonymous subscribers may use ('public:*', '**'); repeat for several. [CHORUS_ANONYMOUS_SCOPES, comma-separated, default **]")
+    var anonymousScopes: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [CHORUS_LOG_LEVEL, default info]")
     var logLevel: String?
 
@@ -73,10 +85,21 @@ struct ServeCommand: AsyncParsableCommand {
         )
         configuration.nodeID = try settings.string(nodeID, flagName: "--node-id", variable: "CHORUS_NODE_ID", default: "\(configuration.host):\(configuration.port)")
         let historyCapacity = try settings.integer(history, flagName: "--history", variable: "CHORUS_HISTORY", default: 10_000, range: 1...10_000_000)
+        configuration.auth = try settings.auth(tokenSecret: tokenSecret, publisherKeys: publisherKeys, anonymous: anonymous, anonymousScopes: anonymousScopes)
 
         let logger = Logger(label: "chorus")
         if configuration.maximumConnections > descriptorLimit - 64 {
             logger.warning("--max-connections \(configuration.maximumConnections) is close to the file descriptor limit \(descriptorLimit); health checks may fail at the cap")
+        }
+        if configuration.auth.isDevelopmentMode {
+            logger.warning("""
+                ************************************************************************
+                NO PUBLISHER KEY CONFIGURED: development mode. POST /publish and the
+                control endpoints accept requests from loopback addresses only, without
+                a key. Behind a proxy on this machine that means everyone. Set
+                --publisher-key (CHORUS_PUBLISHER_KEYS) for anything but local use.
+                ************************************************************************
+                """)
         }
         let bus: any Bus
         let busDescription: String
@@ -88,7 +111,8 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("invalid --redis / CHORUS_REDIS_URL: \(error.message)")
             }
             let prefix = try settings.string(redisPrefix, flagName: "--redis-prefix", variable: "CHORUS_REDIS_PREFIX", default: "chorus")
-            let redisConfiguration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity)
+            var redisConfiguration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity)
+            redisConfiguration.nodeName = configuration.nodeID
             bus = RedisBus(configuration: redisConfiguration, logger: logger)
             busDescription = "Redis at \(url) (channel \(redisConfiguration.channel), history \(historyCapacity))"
         } else {

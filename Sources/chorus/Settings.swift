@@ -53,6 +53,15 @@ struct Settings {
         }
     }
 
+    /// ``parseDuration(_:)`` plus hours and days (`1h`, `7d`), for token lifetimes.
+    static func parseLongDuration(_ text: String) -> Duration? {
+        for (suffix, seconds) in [("h", Int64(3600)), ("d", Int64(86_400))] where text.hasSuffix(suffix) {
+            guard let number = Int64(text.dropLast(suffix.count)), number > 0 else { return nil }
+            return .seconds(number * seconds)
+        }
+        return parseDuration(text)
+    }
+
     /// `250ms`, `15s`, `2m`, or a bare number of seconds.
     static func parseDuration(_ text: String) -> Duration? {
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000)]

@@ -100,6 +100,7 @@ struct PublishRequestTests {
         (#"{"scope":"s","paths":[null]}"#, "paths[0]: must be a string, not null"),
         (#"{"scope":"s","audience":"42"}"#, "audience: must be an array of strings, not a string"),
         (#"{"scope":"s","audience":[]}"#, "audience: must not be empty"),
+        (#"{"scope":"s","audience":null}"#, "audience: must not be null"),
         (#"{"scope":"s","audience":[""]}"#, "audience[0]: must not be empty"),
         (#"{"scope":"s","audience":["7",42]}"#, "audience[1]: must be a string, not a number"),
         (#"{"scope":"s","audience":{"42":true}}"#, "audience: must be an array of strings, not an object"),

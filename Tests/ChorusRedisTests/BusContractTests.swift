@@ -34,6 +34,11 @@ struct BusContractTests {
     }
 
     @Test(arguments: BusKind.allCases)
+    func presenceListsAndAnnounces(_ kind: BusKind) async throws {
+        try await withBuses(kind) { try await BusContract.presenceListsAndAnnounces($0[0]) }
+    }
+
+    @Test(arguments: BusKind.allCases)
     func concurrentPublishersShareOneOrder(_ kind: BusKind) async throws {
         try await withBuses(kind, nodes: 2) { try await BusContract.concurrentPublishersShareOneOrder($0) }
     }

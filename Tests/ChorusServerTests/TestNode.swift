@@ -28,13 +28,14 @@ final class TestNode: Sendable {
     /// Starts a node with `configure` applied to a test configuration (port 0, short heartbeat).
     static func start(
         bus: any Bus = InMemoryBus(historyCapacity: 1000),
+        hooks: ChorusHooks = .init(),
         _ configure: (inout NodeConfiguration) -> Void = { _ in }
     ) async throws -> TestNode {
         var configuration = NodeConfiguration(host: "127.0.0.1", port: 0, heartbeatInterval: .seconds(30), nodeID: "test")
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let node = ChorusNode(configuration: configuration, bus: bus, logger: logger)
+        let node = ChorusNode(configuration: configuration, bus: bus, hooks: hooks, logger: logger)
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let app = node.makeApplication { channel in
             portSink.yield(channel.localAddress?.port ?? 0)
@@ -50,16 +51,24 @@ final class TestNode: Sendable {
         return TestNode(node: node, port: port, group: group, task: task)
     }
 
-    /// Opens a stream and starts collecting its events.
-    func subscribe(_ scopes: [String], session: String? = nil, lastEventID: String? = nil) async throws -> EventCollector {
-        let stream = try await client.subscribe(scopes: scopes, session: session, lastEventID: lastEventID)
+    /// A client that sends `key` as its bearer credential.
+    func client(key: String?) -> ChorusHTTPClient {
+        ChorusHTTPClient(endpoint: Endpoint(host: "127.0.0.1", port: port), bearerToken: key)
+    }
+
+    /// Opens a stream and starts collecting its events; a `token` goes in the `token` parameter.
+    func subscribe(_ scopes: [String], session: String? = nil, lastEventID: String? = nil, token: String? = nil, presence: Bool = false) async throws -> EventCollector {
+        var query: [(String, String)] = []
+        if let token { query.append(("token", token)) }
+        if presence { query.append(("presence", "1")) }
+        let stream = try await client.subscribe(scopes: scopes, session: session, lastEventID: lastEventID, extraQuery: query)
         return EventCollector(stream)
     }
 
     /// Publishes one event through `POST /publish`.
     @discardableResult
-    func publish(_ scope: String, _ data: String, event: String? = nil, origin: String? = nil) async throws -> EventID {
-        let ids = try await client.publish([Envelope(scope: scope, event: event, data: data, origin: origin)])
+    func publish(_ scope: String, _ data: String, event: String? = nil, origin: String? = nil, audience: Set<String>? = nil, key: String? = nil) async throws -> EventID {
+        let ids = try await client(key: key).publish([Envelope(scope: scope, event: event, data: data, origin: origin, audience: audience)])
         return ids[0]
     }
 

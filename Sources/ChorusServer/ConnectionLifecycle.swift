@@ -1,0 +1,34 @@
+import ChorusCore
+import Logging
+
+/// What happens around a stream's life besides its bytes: its presence entries on the bus
+/// (announced as `join`/`leave` to the cluster) and the app's connect/disconnect hooks.
+///
+/// The join is awaited before the stream starts and the leave after it ends, so the two are
+/// never reordered. Presence writes go through the bus's own I/O (the Redis bus's command thread),
+/// never blocking an event loop. A failed write is logged and the stream goes on: presence is
+/// best effort while the bus is down, and the Redis bus re-registers its entries once it is back.
+struct ConnectionLifecycle: Sendable {
+    let bus: any Bus
+    let nodeID: String
+    let hooks: ChorusHooks
+    let logger: Logger
+
+    func connected(_ connection: Connection) async {
+        do {
+            try await bus.addPresence(connection.presenceEntries(nodeID: nodeID))
+        } catch {
+            logger.warning("could not record presence: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+        }
+        await hooks.onConnect(connection.subscription)
+    }
+
+    func disconnected(_ connection: Connection) async {
+        do {
+            try await bus.removePresence(connection.presenceEntries(nodeID: nodeID))
+        } catch {
+            logger.warning("could not remove presence: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+        }
+        await hooks.onDisconnect(connection.subscription)
+    }
+}

@@ -1,0 +1,80 @@
+import ChorusAuth
+import ChorusCore
+import HTTPTypes
+import Hummingbird
+
+/// Decides who a `GET /events` request is, and whether it may have the scopes it asks for.
+///
+/// The token is looked for in the `Authorization: Bearer` header, then the `token` query
+/// parameter (a browser's `EventSource` cannot set headers), then the token cookie. A bad token is
+/// `401 invalid-token` with the reason; a scope the token (or the anonymous policy) does not allow
+/// is `403 scope-forbidden`.
+struct SubscriberAuthenticator: Sendable {
+    let configuration: AuthConfiguration
+
+    /// The user id and token expiry for `request`, or `(nil, nil)` for an accepted anonymous one.
+    func authenticate(_ request: Request, scopes: [String]) async throws(APIError) -> (userID: String?, expiresAt: UInt64?) {
+        guard let token = Self.token(in: request, cookieName: configuration.tokenCookieName) else {
+            guard configuration.anonymous == .allow else {
+                throw APIError(.unauthorized, code: "missing-token",
+                               message: "this node does not accept anonymous subscribers: send a token (token= parameter, \(configuration.tokenCookieName) cookie, or Authorization: Bearer)",
+                               headers: [.wwwAuthenticate: "Bearer"])
+            }
+            for scope in scopes where !configuration.anonymousScopes.anyMatches(scope) {
+                throw APIError(.forbidden, code: "scope-forbidden",
+                               message: "anonymous subscribers may not subscribe to '\(scope.prefix(200))' (allowed: \(configuration.anonymousScopes.map(\.text).joined(separator: ", "))); send a token")
+            }
+            return (nil, nil)
+        }
+        guard let verifier = configuration.tokenVerifier else {
+            throw Self.invalid("this node has no token secret configured (--token-secret), so it cannot accept tokens")
+        }
+        let verified: SubscriberToken
+        do {
+            verified = try await verifier.verify(token)
+        } catch {
+            throw Self.invalid(error.message)
+        }
+        for scope in scopes where !verified.allows(scope) {
+            let allowed = verified.scopes?.map(\.text).joined(separator: ", ") ?? "every scope"
+            throw APIError(.forbidden, code: "scope-forbidden", message: "the token does not allow scope '\(scope.prefix(200))' (it allows: \(allowed))")
+        }
+        return (verified.userID, verified.expiresAt)
+    }
+
+    private static func invalid(_ reason: String) -> APIError {
+        APIError(.unauthorized, code: "invalid-token", message: reason, headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
+    }
+
+    /// The token the request carries, if any.
+    static func token(in request: Request, cookieName: String) -> String? {
+        if let bearer = BearerCredential.from(request) { return bearer }
+        if let query = request.uri.queryParameters.get("token"), !query.isEmpty { return String(query) }
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == cookieName else { continue }
+                let value = trimmed[trimmed.index(after: equals)...]
+                if !value.isEmpty { return String(value) }
+            }
+        }
+        return nil
+    }
+}
+
+/// The credential of an `Authorization: Bearer …` header.
+enum BearerCredential {
+    static func from(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let value = parts[1].trimmingSpaces
+        return value.isEmpty ? nil : value
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
