@@ -1,3 +1,5 @@
+import ChorusCore
+
 /// Where a Redis server is and how to log in: `redis://[[user]:password@]host[:port][/db]`.
 ///
 /// Examples: `redis://127.0.0.1:6379`, `redis://:secret@redis.internal/2`,
@@ -122,28 +124,10 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
     var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     private static func decode(_ text: Substring, part: String) throws(RedisURLError) -> String {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                throw RedisURLError("invalid percent escape in the \(part) of the redis URL; write '%' as %25")
-            }
-            bytes.append(high << 4 | low)
+        guard let bytes = PercentEncoding.decode(text) else {
+            throw RedisURLError("invalid percent escape in the \(part) of the redis URL; write '%' as %25")
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
 
