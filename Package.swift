@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ChorusClient", targets: ["ChorusClient"]),
         .library(name: "ChorusRedis", targets: ["ChorusRedis"]),
         .library(name: "ChorusAuth", targets: ["ChorusAuth"]),
+        .library(name: "ChorusReactive", targets: ["ChorusReactive"]),
         .executable(name: "chorus", targets: ["chorus"]),
     ],
     dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // hiredis, from Debian's libhiredis-dev. Nothing but the module map and its header.
@@ -82,6 +84,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Reactive htmx blocks: mustache templates with named blocks, rendered as out-of-band swaps; htmx builders.
+        .target(
+            name: "ChorusReactive",
+            dependencies: [
+                "ChorusCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // A small HTTP/1.1 client on SwiftNIO: publishing to a node and reading its SSE streams.
         .target(
             name: "ChorusClient",
@@ -121,6 +132,11 @@ let package = Package(
         .testTarget(
             name: "ChorusCoreTests",
             dependencies: ["ChorusCore"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "ChorusReactiveTests",
+            dependencies: ["ChorusReactive", "ChorusCore", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
