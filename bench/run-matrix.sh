@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Runs the benchmark matrix for Chorus and Nchan with the same load tool (chorus-bench), then
+# regenerates BENCHMARKS.md and bench/latency.png.
+#
+#   bench/run-matrix.sh                      # every scenario, both systems
+#   SCENARIOS="1 4" bench/run-matrix.sh      # a subset (1 fan-out, 2 wide, 3 scopes, 4 latency, 5 memory; 6 CPU rides on 1)
+#   SYSTEMS=chorus bench/run-matrix.sh       # one system
+#
+# Per system: 1 redis-server + 2 nodes on 127.0.0.1, publisher on node A, subscribers split over
+# both nodes. Everything listens on loopback only, every step is bounded by `timeout`, and the
+# script stops exactly the processes it started (by PID) when it ends, however it ends.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_DIR=$ROOT/bench
+RESULTS=$BENCH_DIR/results
+SCENARIOS=${SCENARIOS:-"1 2 3 4 5"}
+SYSTEMS=${SYSTEMS:-"chorus nchan"}
+SCRATCH=${SCRATCH:-$ROOT/.build-bench}
+STEP_TIMEOUT=${STEP_TIMEOUT:-300}
+WORK=$(mktemp -d /tmp/chorus-matrix.XXXXXX)
+STARTED_PIDS=()
+
+log() { printf '[matrix %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+cleanup() {
+    local pid
+    for pid in "${STARTED_PIDS[@]:-}"; do
+        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${STARTED_PIDS[@]:-}"; do
+        [ -z "$pid" ] && continue
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    STARTED_PIDS=()
+}
+trap cleanup EXIT INT TERM
+
+# ---------------------------------------------------------------- prerequisites
+need_apt=()
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v nginx >/dev/null || need_apt+=(nginx)
+[ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] || need_apt+=(libnginx-mod-nchan)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    log "installing ${need_apt[*]}"
+    apt-cache policy "${need_apt[@]}" | grep -q Candidate || apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_apt[@]}"
+fi
+python3 -c 'import matplotlib' 2>/dev/null || { log "installing matplotlib"; pip install --quiet matplotlib; }
+
+# ---------------------------------------------------------------- file descriptors
+FD_WANTED=65536
+FD_NOTE=""
+ulimit -Hn "$FD_WANTED" 2>/dev/null || true
+if ! ulimit -n "$(ulimit -Hn)" 2>/dev/null; then FD_NOTE="could not raise the soft limit"; fi
+FD_LIMIT=$(ulimit -n)
+if [ "$FD_LIMIT" -lt "$FD_WANTED" ]; then
+    FD_NOTE="file-descriptor limit is $FD_LIMIT (wanted $FD_WANTED; the hard limit could not be raised here). Enough for 10,000 subscribers in one process, which is all the matrix needs."
+    log "$FD_NOTE"
+fi
+
+# ---------------------------------------------------------------- build
+if [ -n "${CHORUS_BIN:-}" ] && [ -n "${BENCH_BIN:-}" ]; then
+    # Prebuilt binaries (e.g. while the work tree is mid-edit); the default builds from the tree.
+    CHORUS=$CHORUS_BIN
+    TOOL=$BENCH_BIN
+    log "using prebuilt $CHORUS and $TOOL"
+else
+    log "building chorus and chorus-bench (release, scratch path $SCRATCH)"
+    (cd "$ROOT" && timeout 1800 swift build -c release --scratch-path "$SCRATCH" --product chorus >"$WORK/build-chorus.log" 2>&1) \
+        || { tail -30 "$WORK/build-chorus.log"; exit 1; }
+    (cd "$ROOT" && timeout 1800 swift build -c release --scratch-path "$SCRATCH" --product chorus-bench >"$WORK/build-bench.log" 2>&1) \
+        || { tail -30 "$WORK/build-bench.log"; exit 1; }
+    BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+    CHORUS=$BIN/chorus
+    TOOL=$BIN/chorus-bench
+fi
+
+mkdir -p "$RESULTS"
+export LOAD_AT_START
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------- helpers
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_http() { # url, seconds
+    local deadline=$((SECONDS + $2))
+    until curl -fs -o /dev/null "$1"; do
+        [ $SECONDS -ge $deadline ] && { log "no answer from $1"; return 1; }
+        sleep 0.2
+    done
+}
+
+# The PIDs of a process and its children (nginx master + workers).
+family() { echo "$1"; pgrep -P "$1" 2>/dev/null || true; }
+
+# Sum of utime+stime clock ticks over the given PIDs.
+cpu_ticks() {
+    local total=0 pid fields
+    for pid in "$@"; do
+        [ -r "/proc/$pid/stat" ] || continue
+        fields=$(sed 's/^.*) //' "/proc/$pid/stat")
+        set -- $fields
+        total=$((total + ${12} + ${13}))
+    done
+    echo "$total"
+}
+
+# Sum of VmRSS (kB) over the given PIDs.
+rss_kb() {
+    local total=0 pid value
+    for pid in "$@"; do
+        value=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        total=$((total + ${value:-0}))
+    done
+    echo "$total"
+}
+
+HZ=$(getconf CLK_TCK)
+
+start_redis() { # port
+    redis-server --bind 127.0.0.1 --port "$1" --save '' --appendonly no --protected-mode yes \
+        >"$WORK/redis-$1.log" 2>&1 &
+    STARTED_PIDS+=($!)
+    REDIS_PID=$!
+    for _ in $(seq 50); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+    log "redis on $1 did not start"; return 1
+}
+
+PUBLISHER_KEY=""
+start_chorus_node() { # port redis_port
+    local args=(serve --host 127.0.0.1 --port "$1" --redis "redis://127.0.0.1:$2" --heartbeat 15s
+                --max-connections 15000 --queue-size "${CHORUS_QUEUE_SIZE:-4096}" --log-level warning)
+    [ -n "$PUBLISHER_KEY" ] && args+=(--publisher-key "$PUBLISHER_KEY")
+    "$CHORUS" "${args[@]}" >"$WORK/chorus-$1.log" 2>&1 &
+    STARTED_PIDS+=($!)
+    NODE_PID=$!
+    wait_http "http://127.0.0.1:$1/healthz" 30
+}
+
+start_nchan_node() { # port redis_port
+    local dir=$WORK/nginx-$1
+    mkdir -p "$dir"
+    sed -e "s#@PORT@#$1#; s#@REDIS_PORT@#$2#; s#@DIR@#$dir#g" "$BENCH_DIR/nchan.conf.template" >"$dir/nginx.conf"
+    nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout.log" 2>&1 &
+    STARTED_PIDS+=($!)
+    NODE_PID=$!
+    wait_http "http://127.0.0.1:$1/healthz" 30
+}
+
+# Starts Redis and two nodes of $1; sets PORT_A PORT_B NODE_A NODE_B REDIS_PID and the bench URL flags.
+start_system() {
+    local system=$1 redis_port
+    redis_port=$(free_port); PORT_A=$(free_port); PORT_B=$(free_port)
+    start_redis "$redis_port"
+    if [ "$system" = chorus ]; then
+        start_chorus_node "$PORT_A" "$redis_port"; NODE_A=$NODE_PID
+        start_chorus_node "$PORT_B" "$redis_port"; NODE_B=$NODE_PID
+        URL_FLAGS=(--subscribe-url "http://127.0.0.1:$PORT_A/events?scope={scope}"
+                   --subscribe-url "http://127.0.0.1:$PORT_B/events?scope={scope}"
+                   --publish-url "http://127.0.0.1:$PORT_A/publish" --publish-format chorus-json)
+        [ -n "$PUBLISHER_KEY" ] && URL_FLAGS+=(--publish-header "Authorization: Bearer $PUBLISHER_KEY")
+    else
+        start_nchan_node "$PORT_A" "$redis_port"; NODE_A=$NODE_PID
+        start_nchan_node "$PORT_B" "$redis_port"; NODE_B=$NODE_PID
+        URL_FLAGS=(--subscribe-url "http://127.0.0.1:$PORT_A/sub/{scope}"
+                   --subscribe-url "http://127.0.0.1:$PORT_B/sub/{scope}"
+                   --publish-url "http://127.0.0.1:$PORT_A/pub/{scope}" --publish-format raw)
+    fi
+    sleep 1
+    log "$system: redis :$redis_port, node A :$PORT_A (pid $NODE_A), node B :$PORT_B (pid $NODE_B)"
+}
+
+# Runs the tool; its JSON line goes to $RESULTS/<system>-<name>.json, the table to the log.
+run_tool() { # system name args...
+    local system=$1 name=$2; shift 2
+    local out=$RESULTS/$system-$name.json
+    log "$system $name: chorus-bench $*"
+    echo "$TOOL ${URL_FLAGS[*]} $*" >"$WORK/$system-$name.cmd"
+    set +e
+    timeout "$STEP_TIMEOUT" "$TOOL" "${URL_FLAGS[@]}" --json --no-progress --label "$system-$name" "$@" \
+        >"$out.tmp" 2>"$WORK/$system-$name.log"
+    local rc=$?
+    set -e
+    cat "$WORK/$system-$name.log" >&2
+    if [ -s "$out.tmp" ]; then
+        python3 - "$out.tmp" "$out" "$rc" "$system" "$name" "$*" <<'PY'
+import json, sys
+src, dst, rc, system, name, args = sys.argv[1:]
+line = open(src).read().strip().splitlines()[-1]
+data = json.loads(line)
+data.update({"exitCode": int(rc), "system": system, "scenario": name, "args": args})
+open(dst, "w").write(json.dumps(data, sort_keys=True) + "\n")
+PY
+    else
+        printf '{"system":"%s","scenario":"%s","exitCode":%d,"failed":true}\n' "$system" "$name" "$rc" >"$out"
+    fi
+    rm -f "$out.tmp"
+    return 0
+}
+
+has() { case " $SCENARIOS " in *" $1 "*) return 0;; *) return 1;; esac; }
+
+# ---------------------------------------------------------------- scenarios
+if "$CHORUS" serve --help 2>&1 | grep -q -- '--publisher-key'; then
+    PUBLISHER_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    log "chorus serve has --publisher-key: nodes get a key, the tool sends Authorization: Bearer"
+fi
+
+for system in $SYSTEMS; do
+    start_system "$system"
+    A_FAMILY() { family "$NODE_A"; }
+    B_FAMILY() { family "$NODE_B"; }
+
+    if has 5; then
+        # 5. memory: RSS per idle connection at 10,000 connections (5,000 per node).
+        before_a=$(rss_kb $(A_FAMILY)); before_b=$(rss_kb $(B_FAMILY))
+        ready=$WORK/$system-ready
+        rm -f "$ready"
+        run_tool "$system" s5-memory -n 10000 -e 0 --hold 25 --ready-file "$ready" &
+        tool_pid=$!
+        for _ in $(seq 1200); do [ -f "$ready" ] && break; sleep 0.1; done
+        sleep 5
+        after_a=$(rss_kb $(A_FAMILY)); after_b=$(rss_kb $(B_FAMILY))
+        connected=$(cut -d' ' -f2 "$ready" 2>/dev/null || echo 0)
+        wait "$tool_pid" || true
+        cat >"$RESULTS/$system-s5-rss.json" <<EOF
+{"system":"$system","connections":${connected:-0},"nodeA":{"rssBeforeKB":$before_a,"rssAfterKB":$after_a},"nodeB":{"rssBeforeKB":$before_b,"rssAfterKB":$after_b}}
+EOF
+        log "$system memory: node A ${before_a} → ${after_a} kB, node B ${before_b} → ${after_b} kB for ${connected:-0} connections"
+    fi
+
+    if has 1; then
+        # 1. fan-out (and 6. CPU per process during it).
+        cpu_a0=$(cpu_ticks $(A_FAMILY)); cpu_b0=$(cpu_ticks $(B_FAMILY)); cpu_r0=$(cpu_ticks "$REDIS_PID"); t0=$(date +%s.%N)
+        run_tool "$system" s1-fanout -n 1000 --scopes 1 -e 2000 --payload 64 --publishers 8
+        cpu_a1=$(cpu_ticks $(A_FAMILY)); cpu_b1=$(cpu_ticks $(B_FAMILY)); cpu_r1=$(cpu_ticks "$REDIS_PID"); t1=$(date +%s.%N)
+        python3 - "$RESULTS/$system-s6-cpu.json" "$system" "$HZ" "$t0" "$t1" "$cpu_a0" "$cpu_a1" "$cpu_b0" "$cpu_b1" "$cpu_r0" "$cpu_r1" <<'PY'
+import json, sys
+path, system, hz, t0, t1, a0, a1, b0, b1, r0, r1 = sys.argv[1:]
+hz = int(hz)
+json.dump({"system": system, "hz": hz, "wallSeconds": round(float(t1) - float(t0), 3),
+           "nodeACPUSeconds": (int(a1) - int(a0)) / hz, "nodeBCPUSeconds": (int(b1) - int(b0)) / hz,
+           "redisCPUSeconds": (int(r1) - int(r0)) / hz}, open(path, "w"))
+PY
+    fi
+    has 2 && run_tool "$system" s2-wide -n 10000 --scopes 1 -e 300 --payload 64 --publishers 8 --drain-timeout 30
+    has 3 && run_tool "$system" s3-scopes -n 10000 --scopes 1000 -e 20000 --payload 64 --publishers 8 --drain-timeout 30
+    has 4 && run_tool "$system" s4-latency -n 1000 --scopes 1 -e 1000 --rate 100 --payload 64 --publishers 4
+
+    cleanup
+    sleep 1
+done
+
+# ---------------------------------------------------------------- machine and report
+python3 - "$RESULTS/machine.json" "$FD_LIMIT" "$FD_NOTE" "$TOOL" <<'PY'
+import json, os, platform, subprocess, sys
+path, fd_limit, fd_note, tool = sys.argv[1:]
+def run(*cmd):
+    try: return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip() or subprocess.run(cmd, capture_output=True, text=True, timeout=20).stderr.strip()
+    except Exception as e: return f"unavailable: {e}"
+cpu = next((l.split(":",1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+mem = next((l.split(":",1)[1].strip() for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
+json.dump({
+    "cpu": cpu, "cores": os.cpu_count(), "memory": mem, "kernel": platform.release(),
+    "os": next((l.split("=",1)[1].strip().strip('"') for l in open("/etc/os-release") if l.startswith("PRETTY_NAME")), "?"),
+    "swift": run("swift", "--version").splitlines()[0],
+    "nginx": run("nginx", "-v"), "nchan": run("dpkg-query", "-W", "-f=${Version}", "libnginx-mod-nchan"),
+    "redis": run("redis-server", "--version"),
+    "fdLimit": int(fd_limit), "fdNote": fd_note,
+    "loadAverage": os.environ.get("LOAD_AT_START", "?"),
+}, open(path, "w"), indent=1)
+PY
+python3 "$BENCH_DIR/report.py" "$RESULTS" "$ROOT/BENCHMARKS.md" "$BENCH_DIR/latency.png"
+log "wrote $ROOT/BENCHMARKS.md and $BENCH_DIR/latency.png (raw results in $RESULTS, logs in $WORK)"
