@@ -168,6 +168,11 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "ChorusBenchTests",
+            dependencies: ["ChorusBench"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "ChorusRedisTests",
             dependencies: ["ChorusRedis", "ChorusTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: testSwiftSettings
