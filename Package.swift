@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChorusCoreTests",
-            dependencies: ["ChorusCore"],
+            dependencies: ["ChorusCore", "ChorusTesting"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -169,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChorusBenchTests",
-            dependencies: ["ChorusBench"],
+            dependencies: ["ChorusBench", "ChorusTesting"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import ChorusBench
+import ChorusTesting
 import Testing
 
 @Suite("chorus-bench's response scanner")
@@ -73,7 +74,7 @@ struct SSEStreamParserTests {
         for cut in 0...bytes.count {
             #expect(Self.scan(bytes, cuts: [cut]).stamps == Self.expected, "cut at \(cut)")
         }
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<200 {
             let cuts = (0..<6).map { _ in Int(generator.next() % UInt64(bytes.count)) }
             #expect(Self.scan(bytes, cuts: cuts).stamps == Self.expected, "cuts \(cuts)")
@@ -109,18 +110,5 @@ struct SSEStreamParserTests {
         #expect(nchan.path(scope: "room") == "/sub/room")
         #expect(throws: BenchError.self) { try URLTemplate("https://example.test/") }
         #expect(throws: BenchError.self) { try URLTemplate("http://127.0.0.1:0/") }
-    }
-}
-
-/// A small deterministic generator, so random splits repeat from run to run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

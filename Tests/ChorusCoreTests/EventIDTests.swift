@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusTesting
 import Testing
 
 @Suite("EventID")

@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusTesting
 import Testing
 
 /// Property: what the encoder writes is what a browser reads, however the bytes are chunked.

@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusTesting
 import Synchronization
 import Testing
 
@@ -25,19 +26,6 @@ func normalizingLineEndings(_ text: String) -> String {
         out.append(byte == 0x0D ? 0x0A : byte)
     }
     return String(decoding: out, as: UTF8.self)
-}
-
-/// A small deterministic random generator (SplitMix64), so "random" chunkings are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Splits `bytes` into consecutive chunks of random sizes between 1 and `maximum`.
