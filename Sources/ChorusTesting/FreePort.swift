@@ -33,13 +33,21 @@ public enum FreePort {
 
     /// Whether something accepts TCP connections on `127.0.0.1:port`.
     public static func isListening(_ port: Int) -> Bool {
+        guard let fd = connectLoopback(port: port) else { return false }
+        close(fd)
+        return true
+    }
+
+    /// A TCP socket connected to `127.0.0.1:port`, or `nil`. `configure` runs on the socket
+    /// before it connects (for options such as a small receive buffer). The caller closes it.
+    static func connectLoopback(port: Int, configure: (Int32) -> Void = { _ in }) -> Int32? {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+        guard fd >= 0 else { return nil }
+        configure(fd)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
@@ -47,6 +55,10 @@ public enum FreePort {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        return result == 0
+        guard result == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 }
