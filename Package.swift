@@ -84,6 +84,8 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The browser script, compiled into the binary: no resource bundle to find at run time.
+            resources: [.embedInCode("Resources/chorus.js")],
             swiftSettings: swiftSettings
         ),
         // Reactive htmx blocks: mustache templates with named blocks, rendered as out-of-band swaps; htmx builders.
@@ -92,6 +94,21 @@ let package = Package(
             dependencies: [
                 "ChorusCore",
                 .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `chorus serve --demo`: a live shared document on reactive blocks, presence and private notes.
+        .target(
+            name: "ChorusDemo",
+            dependencies: [
+                "ChorusCore",
+                "ChorusServer",
+                "ChorusReactive",
+                "ChorusRedis",
+                "ChorusAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -114,6 +131,7 @@ let package = Package(
                 "ChorusClient",
                 "ChorusRedis",
                 "ChorusAuth",
+                "ChorusDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -43,6 +43,10 @@ public struct ContextProvider: Sendable {
         case shared
         /// A context for each user (permissions, personal data).
         case perUser
+        /// A context for each user when the change touches one of these paths (or what derives
+        /// from them), one shared context otherwise: `me` for a page whose `me.*` blocks are
+        /// personal and whose other blocks are the same for everyone.
+        case perUserUnder([ContextPath])
     }
 
     /// Whether the context is shared or per user.
@@ -64,5 +68,15 @@ public struct ContextProvider: Sendable {
     /// A provider asked once per user.
     public static func perUser(_ fetch: @escaping @Sendable (ContextRequest) async throws -> any Sendable) -> ContextProvider {
         ContextProvider(sharing: .perUser, fetch: fetch)
+    }
+
+    /// A provider asked once per user for changes under `personal` paths (`["me"]`), once for
+    /// everyone otherwise. Throws on an invalid path.
+    public static func perUser(
+        under personal: [String],
+        _ fetch: @escaping @Sendable (ContextRequest) async throws -> any Sendable
+    ) throws(DependencyIndexError) -> ContextProvider {
+        guard !personal.isEmpty else { throw .emptyPath }
+        return ContextProvider(sharing: .perUserUnder(try ContextPath.parseAll(personal)), fetch: fetch)
     }
 }

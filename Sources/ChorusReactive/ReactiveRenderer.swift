@@ -23,7 +23,23 @@ public struct ReactiveRenderer: Sendable {
         self.debug = debug
     }
 
-    /// Renders `change`; `userID` is passed to a per-user provider (ignored for a shared one).
+    /// Whether `change` is rendered once for everyone or once per user, as the provider says.
+    /// A change with invalid paths is "shared": it renders nothing either way.
+    public func sharing(for change: ReactiveChange) -> ChangeRenderer.Sharing {
+        switch provider.sharing {
+        case .shared:
+            return .shared
+        case .perUser:
+            return .perUser
+        case .perUserUnder(let personal):
+            guard let changed = try? ContextPath.parseAll(change.paths) else { return .shared }
+            let touched = blocks.index.expand(changed)
+            return touched.contains { path in personal.contains { $0.overlaps(path) } } ? .perUser : .shared
+        }
+    }
+
+    /// Renders `change`; `userID` is passed to the provider when ``sharing(for:)`` is per user
+    /// (it is `nil` otherwise).
     public func render(_ change: ReactiveChange, userID: String? = nil) async -> RenderedChange {
         let changed: [ContextPath]
         do {
@@ -37,7 +53,7 @@ public struct ReactiveRenderer: Sendable {
             scope: change.scope,
             changedPaths: blocks.index.expand(changed),
             blocks: affected,
-            userID: provider.sharing == .perUser ? userID : nil
+            userID: sharing(for: change) == .perUser ? userID : nil
         )
         let context: any Sendable
         do {

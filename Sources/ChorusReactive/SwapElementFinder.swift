@@ -36,7 +36,7 @@ enum SwapElementFinder {
             } else {
                 continue  // a plain sse-swap listener, not a reactive block
             }
-            guard element.endTag != nil else { throw refuse("it has no end tag") }
+            guard element.endTag != nil || HTMLScanner.isVoidElement(element.tagName) else { throw refuse("it has no end tag") }
             guard let id = element.attribute("id"), !id.isEmpty else {
                 throw refuse("it has no id attribute; the out-of-band swap finds its target by id")
             }

@@ -41,9 +41,9 @@ import Synchronization
 /// See ``RedisPresence`` and ``PresenceScripts``: entries keyed by node instance, a liveness key
 /// with a TTL that the running node refreshes, and reaping of dead nodes' entries.
 public final class RedisBus: Bus {
-    private let configuration: RedisConfiguration
+    let configuration: RedisConfiguration
     private let logger: Logger
-    private let pipeline: RedisPipeline
+    let pipeline: RedisPipeline
     private let history: RedisHistory
     private let presenceStore: RedisPresence
     private let subscribers = Mutex<[ObjectIdentifier: RedisSubscriber]>([:])

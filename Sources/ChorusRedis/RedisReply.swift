@@ -1,7 +1,7 @@
 import CHiredis
 
 /// One reply from Redis, copied out of hiredis' reply object.
-enum RedisReply: Sendable, Hashable {
+public enum RedisReply: Sendable, Hashable {
     /// A bulk string (binary-safe).
     case string([UInt8])
     /// A status reply such as `OK`.
@@ -45,7 +45,7 @@ enum RedisReply: Sendable, Hashable {
     }
 
     /// The bytes of a bulk string or status reply.
-    var bytes: [UInt8]? {
+    public var bytes: [UInt8]? {
         switch self {
         case .string(let bytes): bytes
         case .status(let text): Array(text.utf8)
@@ -54,15 +54,20 @@ enum RedisReply: Sendable, Hashable {
     }
 
     /// The text of a bulk string or status reply.
-    var text: String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+    public var text: String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+
+    /// The value of an integer reply.
+    public var integer: Int64? {
+        if case .integer(let value) = self { value } else { nil }
+    }
 
     /// The items of an array reply.
-    var array: [RedisReply]? {
+    public var array: [RedisReply]? {
         if case .array(let items) = self { items } else { nil }
     }
 
     /// The message of an error reply.
-    var errorMessage: String? {
+    public var errorMessage: String? {
         if case .error(let message) = self { message } else { nil }
     }
 }

@@ -11,7 +11,9 @@ import NIOCore
 /// ```
 ///
 /// Routes: `GET /events` (SSE), `POST /publish`, `POST /users/{id}/close`, `GET /presence/{scope}`,
-/// `GET /healthz`, `GET /readyz`, `GET /` (demo page).
+/// `GET /healthz`, `GET /readyz`, `GET /chorus.js` (the browser script), `GET /console` (a page
+/// that shows a scope's live events and publishes to it) and, unless an app serves its own,
+/// `GET /` (the same console).
 public struct ChorusNode: Sendable {
     /// How the node behaves.
     public let configuration: NodeConfiguration
@@ -23,23 +25,33 @@ public struct ChorusNode: Sendable {
     public let logger: Logger
     /// The embedding app's hooks.
     public let hooks: ChorusHooks
+    /// Renders changes (envelopes with `paths`) into what subscribers get, e.g. htmx fragments;
+    /// `nil` sends changes like any other event.
+    public let renderer: ChangeRenderer?
 
     /// Creates a node.
-    public init(configuration: NodeConfiguration = .init(), bus: any Bus, hooks: ChorusHooks = .init(), logger: Logger = Logger(label: "chorus")) {
+    public init(
+        configuration: NodeConfiguration = .init(),
+        bus: any Bus,
+        hooks: ChorusHooks = .init(),
+        renderer: ChangeRenderer? = nil,
+        logger: Logger = Logger(label: "chorus")
+    ) {
         var logger = logger
         logger[metadataKey: "chorus.node"] = "\(configuration.nodeID)"
         self.configuration = configuration
         self.bus = bus
         self.logger = logger
         self.hooks = hooks
+        self.renderer = renderer
         self.hub = Hub(maximumConnections: configuration.maximumConnections, logger: logger)
     }
 
-    /// The node's routes, for embedding in an app's own router setup.
-    public func makeRouter() -> Router<ChorusRequestContext> {
+    /// The node's routes, to which an app may add its own. With `home: false` the app serves `/`.
+    public func makeRouter(home: Bool = true) -> Router<ChorusRequestContext> {
         let router = Router(context: ChorusRequestContext.self)
         let lifecycle = ConnectionLifecycle(bus: bus, nodeID: configuration.nodeID, hooks: hooks, logger: logger)
-        let events = EventsController(hub: hub, bus: bus, configuration: configuration, lifecycle: lifecycle, logger: logger)
+        let events = EventsController(hub: hub, bus: bus, configuration: configuration, lifecycle: lifecycle, renderer: renderer, logger: logger)
         let gate = PublisherGate(configuration: configuration.auth)
         let publish = PublishController(bus: bus, maximumBytes: configuration.maximumPublishBytes, gate: gate, hooks: hooks)
         let control = ControlController(bus: bus, gate: gate)
@@ -55,24 +67,35 @@ public struct ChorusNode: Sendable {
                 ? jsonResponse(.ok, .object([("ready", .bool(true))]))
                 : jsonResponse(.serviceUnavailable, .object([("ready", .bool(false)), ("reason", .string("the bus is not connected"))]))
         }
-        router.get("/") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: DemoPage.html)))
+        router.get("chorus.js") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=300"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.chorus_js))
+            )
         }
+        let console: @Sendable (Request, ChorusRequestContext) -> Response = { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: ConsolePage.html)))
+        }
+        router.get("console", use: console)
+        if home { router.get("/", use: console) }
         return router
     }
 
     /// A Hummingbird application serving the node, with the Hub's background work as a service.
     /// `onServerRunning` is called once the socket is bound (tests read the port from it).
+    /// `router` is the node's router with the app's routes added (``makeRouter(home:)``).
     public func makeApplication(
+        router: Router<ChorusRequestContext>? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         var app = Application(
-            router: makeRouter(),
+            router: router ?? makeRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chorus"),
             onServerRunning: onServerRunning,
             logger: logger
         )
-        app.addServices(HubService(hub: hub, bus: bus, heartbeatInterval: configuration.heartbeatInterval))
+        app.addServices(HubService(hub: hub, bus: bus, heartbeatInterval: configuration.heartbeatInterval, renderer: renderer, logger: logger))
         return app
     }
 }

@@ -23,6 +23,7 @@ struct EventsController {
     let bus: any Bus
     let configuration: NodeConfiguration
     let lifecycle: ConnectionLifecycle
+    let renderer: ChangeRenderer?
     let logger: Logger
 
     func stream(_ request: Request, context: ChorusRequestContext) async throws -> Response {
@@ -48,9 +49,22 @@ struct EventsController {
                 throw APIError.unavailable("the history is unavailable, cannot resume after \(after): \(error.message)")
             }
             if replay.isComplete {
+                var changes: [Envelope] = []
                 for envelope in replay.events where DeliveryRule.delivers(envelope, to: subscription) {
-                    if let bytes = try? SSEEncoder.encode(ServerSentEvent(envelope)) {
+                    if renderer != nil, !envelope.paths.isEmpty {
+                        changes.append(envelope)
+                    } else if let bytes = try? SSEEncoder.encode(ServerSentEvent(envelope)) {
                         initial.append(ByteBuffer(bytes: bytes))
+                    }
+                }
+                if let renderer, !changes.isEmpty {
+                    // Rendered from current data, so they stand for everything replayed: they
+                    // carry the last replayed id, never an older one.
+                    for change in ChangeFrames.merge(changes) {
+                        let events = await renderer.render(change, subscription.info.userID)
+                        if let frames = ChangeFrames.encode(events, id: replay.events.last?.id, logger: logger) {
+                            initial.append(frames)
+                        }
                     }
                 }
             } else {

@@ -96,16 +96,23 @@ public final class Hub: BusReceiver {
     }
 
     private func deliver(_ envelope: Envelope) {
+        var frame: ByteBuffer??
+        deliver(envelope) { _ in
+            if frame == nil { frame = encode(envelope) }
+            return frame!
+        }
+    }
+
+    /// Puts `frames(info)` on the queue of every connection of this node that the delivery rule
+    /// gives `envelope` to; a connection for which it returns `nil` gets nothing. `frames` is
+    /// called under the hub's lock: it must only look up or encode, never wait.
+    func deliver(_ envelope: Envelope, frames: (ConnectionInfo) -> ByteBuffer?) {
         var tooSlow: [Connection] = []
         state.withLock { state in
             guard let members = state.byScope[envelope.scope] else { return }
-            var frame: Outbound?
             for connection in members.values where DeliveryRule.delivers(envelope, toScopeMember: connection.info) {
-                if frame == nil {
-                    guard let bytes = encode(envelope) else { return }
-                    frame = Outbound(id: envelope.id, bytes: bytes)
-                }
-                if !connection.queue.enqueue(frame!) {
+                guard let bytes = frames(connection.info) else { continue }
+                if !connection.queue.enqueue(Outbound(id: envelope.id, bytes: bytes)) {
                     tooSlow.append(connection)
                 }
             }
@@ -113,6 +120,19 @@ public final class Hub: BusReceiver {
         for connection in tooSlow {
             logger.info("disconnecting a slow client: its queue is full", metadata: ["chorus.conn": "\(connection.id)"])
             connection.abort(.overflow)
+        }
+    }
+
+    /// The users (`nil` for anonymous subscribers) of this node's connections that the delivery
+    /// rule gives `envelope` to: whom a per-user rendering must be made for.
+    func recipientUsers(of envelope: Envelope) -> Set<String?> {
+        state.withLock { state in
+            var users: Set<String?> = []
+            for connection in state.byScope[envelope.scope]?.values ?? [:].values
+            where DeliveryRule.delivers(envelope, toScopeMember: connection.info) {
+                users.insert(connection.info.userID)
+            }
+            return users
         }
     }
 

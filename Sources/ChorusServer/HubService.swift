@@ -1,4 +1,5 @@
 import ChorusCore
+import Logging
 import ServiceLifecycle
 
 /// Runs a node's background work as a service: the bus subscription that feeds the Hub, and the
@@ -8,13 +9,25 @@ public struct HubService: Service {
     let bus: any Bus
     let heartbeatInterval: Duration
     let expiryInterval: Duration
+    let renderer: ChangeRenderer?
+    let logger: Logger
 
-    /// Creates the service. Streams whose token expired are ended within `expiryInterval`.
-    public init(hub: Hub, bus: any Bus, heartbeatInterval: Duration, expiryInterval: Duration = .seconds(1)) {
+    /// Creates the service. Streams whose token expired are ended within `expiryInterval`. With a
+    /// `renderer`, changes (envelopes with `paths`) are sent as what it renders for them.
+    public init(
+        hub: Hub,
+        bus: any Bus,
+        heartbeatInterval: Duration,
+        expiryInterval: Duration = .seconds(1),
+        renderer: ChangeRenderer? = nil,
+        logger: Logger = Logger(label: "chorus")
+    ) {
         self.hub = hub
         self.bus = bus
         self.heartbeatInterval = heartbeatInterval
         self.expiryInterval = expiryInterval
+        self.renderer = renderer
+        self.logger = logger
     }
 
     public func run() async throws {
@@ -35,8 +48,12 @@ public struct HubService: Service {
 
     private func runUntilCancelled() async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                try await bus.run(delivering: hub)
+            if let renderer {
+                let pipeline = ChangePipeline(hub: hub, renderer: renderer, logger: logger)
+                group.addTask { await pipeline.run() }
+                group.addTask { try await bus.run(delivering: pipeline) }
+            } else {
+                group.addTask { try await bus.run(delivering: hub) }
             }
             group.addTask {
                 while !Task.isCancelled {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChorusCore
+import ChorusDemo
 import ChorusRedis
 import ChorusServer
 import Foundation
@@ -59,6 +60,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("anonymous-scopes"), help: "A scope pattern anonymous subscribers may use ('public:*', '**'); repeat for several. [CHORUS_ANONYMOUS_SCOPES, comma-separated, default **]")
     var anonymousScopes: [String] = []
 
+    @Flag(help: "Serve the live-document demo at / (reactive htmx blocks, presence, private notes). [CHORUS_DEMO=1]")
+    var demo = false
+
+    @Option(name: .customLong("demo-assets"), help: "Folder with htmx.min.js and sse.js for the demo page (scripts/fetch-htmx.sh fills one); without it the page loads them from unpkg.com. [CHORUS_DEMO_ASSETS]")
+    var demoAssets: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [CHORUS_LOG_LEVEL, default info]")
     var logLevel: String?
 
@@ -85,7 +92,18 @@ struct ServeCommand: AsyncParsableCommand {
         )
         configuration.nodeID = try settings.string(nodeID, flagName: "--node-id", variable: "CHORUS_NODE_ID", default: "\(configuration.host):\(configuration.port)")
         let historyCapacity = try settings.integer(history, flagName: "--history", variable: "CHORUS_HISTORY", default: 10_000, range: 1...10_000_000)
-        configuration.auth = try settings.auth(tokenSecret: tokenSecret, publisherKeys: publisherKeys, anonymous: anonymous, anonymousScopes: anonymousScopes)
+        let demo = demo || settings.optionalString(nil, variable: "CHORUS_DEMO").map { ["1", "true", "yes"].contains($0) } == true
+        let redisText = settings.optionalString(redis, variable: "CHORUS_REDIS_URL")
+        var secret = settings.optionalString(tokenSecret, variable: "CHORUS_TOKEN_SECRET")
+        if demo && secret == nil {
+            // The demo page mints a token per user; one node can make up its own secret, but every
+            // node of a cluster must verify the tokens of the others.
+            guard redisText == nil else {
+                throw ValidationError("--demo with --redis needs --token-secret (CHORUS_TOKEN_SECRET), the same on every node")
+            }
+            secret = (0..<4).map { _ in String(UInt64.random(in: 0 ... .max), radix: 36) }.joined()
+        }
+        configuration.auth = try settings.auth(tokenSecret: secret, publisherKeys: publisherKeys, anonymous: anonymous, anonymousScopes: anonymousScopes)
 
         let logger = Logger(label: "chorus")
         if configuration.maximumConnections > descriptorLimit - 64 {
@@ -103,7 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let bus: any Bus
         let busDescription: String
-        if let redisText = settings.optionalString(redis, variable: "CHORUS_REDIS_URL") {
+        if let redisText {
             let url: RedisURL
             do {
                 url = try RedisURL(redisText)
@@ -119,8 +137,20 @@ struct ServeCommand: AsyncParsableCommand {
             bus = InMemoryBus(historyCapacity: historyCapacity)
             busDescription = "the in-memory bus (history \(historyCapacity))"
         }
-        let node = ChorusNode(configuration: configuration, bus: bus, logger: logger)
-        let app = node.makeApplication()
+        let app: any Service
+        if demo {
+            let demoApp = try await DemoSetup.make(
+                bus: bus, secret: secret!, assetsFolder: settings.optionalString(demoAssets, variable: "CHORUS_DEMO_ASSETS"),
+                nodeID: configuration.nodeID, logger: logger
+            )
+            let node = ChorusNode(configuration: configuration, bus: bus, hooks: demoApp.hooks, renderer: demoApp.changeRenderer, logger: logger)
+            let router = node.makeRouter(home: false)
+            demoApp.addRoutes(to: router)
+            app = node.makeApplication(router: router)
+            logger.info("the live-document demo is at http://\(configuration.host):\(configuration.port)/ (add ?user=NAME)")
+        } else {
+            app = ChorusNode(configuration: configuration, bus: bus, logger: logger).makeApplication()
+        }
         logger.info("chorus node \(configuration.nodeID) listening on http://\(configuration.host):\(configuration.port) with \(busDescription)")
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()

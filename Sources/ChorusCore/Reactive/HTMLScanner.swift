@@ -9,6 +9,11 @@ public enum HTMLScanner {
     static let voidElements: Set<String> = [
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
     ]
+    /// Whether `tagName` (lowercased) is a void element such as `input`: complete without an end tag.
+    public static func isVoidElement(_ tagName: String) -> Bool {
+        voidElements.contains(tagName)
+    }
+
     static let rawTextElements: Set<String> = ["script", "style", "textarea", "title"]
 
     private struct Tag {

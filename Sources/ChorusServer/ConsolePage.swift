@@ -1,6 +1,7 @@
-/// The page served at `/`: live events for a scope, with the browser's own `EventSource`, and a
-/// form that publishes to the same node. No scripts from elsewhere, so it works offline.
-enum DemoPage {
+/// The console served at `/console` (and at `/` when no app serves it): a scope's live events,
+/// with the browser's own `EventSource`, and a form that publishes to the same node. No scripts
+/// from elsewhere, so it works offline.
+enum ConsolePage {
     static let html = #"""
     <!doctype html>
     <html lang="en">
