@@ -29,13 +29,14 @@ final class TestNode: Sendable {
     static func start(
         bus: any Bus = InMemoryBus(historyCapacity: 1000),
         hooks: ChorusHooks = .init(),
+        renderer: ChangeRenderer? = nil,
         _ configure: (inout NodeConfiguration) -> Void = { _ in }
     ) async throws -> TestNode {
         var configuration = NodeConfiguration(host: "127.0.0.1", port: 0, heartbeatInterval: .seconds(30), nodeID: "test")
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let node = ChorusNode(configuration: configuration, bus: bus, hooks: hooks, logger: logger)
+        let node = ChorusNode(configuration: configuration, bus: bus, hooks: hooks, renderer: renderer, logger: logger)
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let app = node.makeApplication { channel in
             portSink.yield(channel.localAddress?.port ?? 0)
