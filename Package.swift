@@ -195,6 +195,11 @@ let package = Package(
             dependencies: ["ChorusRedis", "ChorusTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: testSwiftSettings
         ),
+        .testTarget(
+            name: "ChorusDemoTests",
+            dependencies: ["ChorusDemo", "ChorusReactive", "ChorusRedis", "ChorusTesting", "ChorusCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: testSwiftSettings
+        ),
         // Several `chorus` node processes and a real redis-server: what a cluster's users rely on.
         .testTarget(
             name: "ChorusClusterTests",
