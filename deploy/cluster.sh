@@ -27,6 +27,7 @@ STOP_TIMEOUT=${STOP_TIMEOUT:-10}
 CHORUS_BIN=${CHORUS_BIN:-}
 DURABLE=0
 INSTALL=0
+DEMO_ASSETS=${DEMO_ASSETS:-}
 
 usage() {
     cat <<EOF
@@ -46,6 +47,8 @@ up options (each also as a variable):
   --log-level L      node log level                        [LOG_LEVEL, default info]
   --durable          redis appends every write and fsyncs it (--appendonly yes --appendfsync always);
                      default is no persistence at all (--save "" --appendonly no)
+  --demo DIR         serve the live-document demo at / on every node, with htmx from DIR
+                     (scripts/fetch-htmx.sh DIR fills it) and one token secret for all nodes [DEMO_ASSETS]
   --install          install missing nginx/redis-server with apt-get instead of stopping
   --wait SECONDS     how long to wait for readiness        [WAIT_SECONDS, default 60]
 down: each process gets SIGTERM, then SIGKILL after         [STOP_TIMEOUT, default 10] seconds
@@ -75,6 +78,7 @@ while [ $# -gt 0 ]; do
         --wait) WAIT_SECONDS=${2:?--wait needs seconds}; shift 2 ;;
         --state-dir) STATE_DIR=${2:?--state-dir needs a directory}; shift 2 ;;
         --durable) DURABLE=1; shift ;;
+        --demo) DEMO_ASSETS=${2:?--demo needs the htmx folder}; shift 2 ;;
         --install) INSTALL=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option '$1'" ;;
@@ -327,11 +331,19 @@ EOF
         clustered=0
         say "WARNING: $CHORUS_BIN has no --redis option yet: each node runs its own in-memory bus and events do not cross nodes"
     fi
+    local demo_args=()
+    if [ -n "$DEMO_ASSETS" ]; then
+        # Any node may serve the page and any node the stream: they must share the token secret.
+        # (Through the environment, not argv, so it is not in `ps`.)
+        demo_args=(--demo --demo-assets "$(cd "$DEMO_ASSETS" && pwd)")
+        CHORUS_TOKEN_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+        export CHORUS_TOKEN_SECRET
+    fi
     for ((i = 1; i <= NODES; i++)); do
         local port=$((BASE_PORT + i - 1))
         setsid "$CHORUS_BIN" serve --host 127.0.0.1 --port "$port" --node-id "node$i" \
             --heartbeat "$HEARTBEAT" --history "$HISTORY" --log-level "$LOG_LEVEL" \
-            "${redis_args[@]+"${redis_args[@]}"}" </dev/null >"$STATE_DIR/node-$i.log" 2>&1 &
+            "${redis_args[@]+"${redis_args[@]}"}" "${demo_args[@]+"${demo_args[@]}"}" </dev/null >"$STATE_DIR/node-$i.log" 2>&1 &
         record_pid "node-$i" $!
     done
     for ((i = 1; i <= NODES; i++)); do
