@@ -50,13 +50,18 @@ final class ChangePipeline: BusReceiver {
     func run() async {
         await withTaskCancellationHandler {
             for await batch in stream {
+                // Plain messages between changes go to the Hub together, as one batch.
+                var plain: [BusMessage] = []
                 for message in batch {
                     if case .event(let envelope) = message, !envelope.paths.isEmpty {
+                        if !plain.isEmpty { hub.receive(plain) }
+                        plain.removeAll()
                         await deliver(change: envelope)
                     } else {
-                        hub.receive([message])
+                        plain.append(message)
                     }
                 }
+                if !plain.isEmpty { hub.receive(plain) }
                 waiting.withLock { $0 -= 1 }
             }
         } onCancel: {
