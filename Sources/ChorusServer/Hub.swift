@@ -18,17 +18,17 @@ public final class Hub: BusReceiver {
         var byScope: [String: [[Int: Connection]]] = [:]
         /// Every connection per event loop slot (heartbeats, resets).
         var byLoop: [[Int: Connection]] = []
-        /// The event loops seen so far; a connection's `loopSlot` indexes this.
-        var loops: [any EventLoop] = []
+        /// One inbox per event loop seen so far; a connection's `loopSlot` indexes this.
+        var inboxes: [LoopInbox] = []
         /// The connections whose token expires, so the expiry tick does not scan anonymous ones.
         var expiring: [Int: Connection] = [:]
         var nextID = 0
 
         mutating func slot(of loop: any EventLoop) -> Int {
-            if let index = loops.firstIndex(where: { $0 === loop }) { return index }
-            loops.append(loop)
+            if let index = inboxes.firstIndex(where: { $0.loop === loop }) { return index }
+            inboxes.append(LoopInbox(loop: loop))
             byLoop.append([:])
-            return loops.count - 1
+            return inboxes.count - 1
         }
     }
 
@@ -72,7 +72,7 @@ public final class Hub: BusReceiver {
             state.connections[connection.id] = connection
             state.byLoop[slot][connection.id] = connection
             if subscription.info.expiresAt != nil { state.expiring[connection.id] = connection }
-            let loopCount = state.loops.count
+            let loopCount = state.inboxes.count
             for scope in subscription.scopes {
                 state.byScope[scope, default: []].withSlot(slot, loopCount: loopCount) { $0[connection.id] = connection }
             }
@@ -152,12 +152,12 @@ public final class Hub: BusReceiver {
         }
     }
 
-    /// Hands each event loop its batch, as one task, and empties `batches`.
+    /// Hands each event loop's inbox its deliveries, and empties `batches`.
     private func dispatch(_ batches: inout [LoopBatch]) {
         guard batches.contains(where: { !$0.deliveries.isEmpty }) else { return }
-        let loops = state.withLock { $0.loops }
+        let inboxes = state.withLock { $0.inboxes }
         for (slot, batch) in batches.enumerated() where !batch.deliveries.isEmpty {
-            loops[slot].execute { batch.run() }
+            inboxes[slot].submit(batch.deliveries)
         }
         batches.removeAll()
     }
@@ -195,9 +195,9 @@ public final class Hub: BusReceiver {
     /// Sends a heartbeat comment to every connection that had nothing delivered since the last
     /// tick: one task per event loop.
     public func heartbeatTick() {
-        let (loops, perLoop) = state.withLock { ($0.loops, $0.byLoop) }
-        for (loop, members) in zip(loops, perLoop) where !members.isEmpty {
-            loop.execute {
+        let (inboxes, perLoop) = state.withLock { ($0.inboxes, $0.byLoop) }
+        for (inbox, members) in zip(inboxes, perLoop) where !members.isEmpty {
+            inbox.loop.execute {
                 for connection in members.values { connection.writer.heartbeatIfIdle() }
             }
         }

@@ -28,8 +28,8 @@ struct LoopDelivery: Sendable {
     let recipients: Recipients
 }
 
-/// Everything one batch of bus messages gives one event loop, run there as one task: every frame
-/// written in order, then one flush per connection that got something.
+/// Deliveries for one event loop, run there in one go (see ``LoopInbox``): every frame written in
+/// order, then one flush per connection that got something.
 struct LoopBatch: Sendable {
     var deliveries: [LoopDelivery] = []
 
