@@ -76,7 +76,7 @@ final class ChangePipeline: BusReceiver {
         case .shared:
             let frames = ChangeFrames.encode(await renderer.render(change, nil), id: change.id, logger: logger)
             guard let frames else { return }
-            hub.deliver(change) { _ in frames }
+            hub.deliver(rendered: change, .shared(frames))
         case .perUser:
             var byUser: [String?: ByteBuffer] = [:]
             for user in users {
@@ -84,7 +84,7 @@ final class ChangePipeline: BusReceiver {
             }
             // A user who connected during the renders has no rendering: their page was just
             // rendered from the current data anyway.
-            hub.deliver(change) { info in byUser[info.userID] ?? nil }
+            hub.deliver(rendered: change, .perUser(byUser))
         }
     }
 }

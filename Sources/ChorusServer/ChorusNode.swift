@@ -91,6 +91,7 @@ public struct ChorusNode: Sendable {
     ) -> some ApplicationProtocol {
         var app = Application(
             router: router ?? makeRouter(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [SmallReceiveBuffers()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chorus"),
             onServerRunning: onServerRunning,
             logger: logger

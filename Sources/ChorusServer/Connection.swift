@@ -1,26 +1,26 @@
 import ChorusCore
 
-/// One SSE connection as the Hub sees it: what it subscribed to, who it is, its queue, and a way to
-/// cut it off.
+/// One SSE connection as the Hub sees it: what it subscribed to, who it is, and the writer that
+/// puts its frames on its socket.
 final class Connection: Sendable {
     /// Unique within the node.
     let id: Int
     let subscription: Subscription
-    let queue: ConnectionQueue
+    let writer: StreamWriter
     /// This connection's id in the cluster-wide presence list.
     let presenceID: String
     /// Whether the client asked for `join`/`leave` events (`presence=1`).
     let wantsPresence: Bool
-    /// Closes the underlying socket at once (for a client too slow to drain its queue).
-    private let abortChannel: @Sendable () -> Void
+    /// The Hub's index of the connection's event loop (see ``Hub``).
+    let loopSlot: Int
 
-    init(id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, queueCapacity: Int, abort: @escaping @Sendable () -> Void) {
+    init(id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, writer: StreamWriter, loopSlot: Int) {
         self.id = id
         self.presenceID = presenceID
         self.wantsPresence = wantsPresence
         self.subscription = subscription
-        self.queue = ConnectionQueue(capacity: queueCapacity)
-        self.abortChannel = abort
+        self.writer = writer
+        self.loopSlot = loopSlot
     }
 
     var info: ConnectionInfo { subscription.info }
@@ -34,12 +34,6 @@ final class Connection: Sendable {
 
     /// Ends the stream in an orderly way (a close event is written if the reason has one).
     func close(_ reason: CloseReason) {
-        queue.close(reason)
-    }
-
-    /// Drops the client now: its queue overflowed, so waiting for it to drain is what must not happen.
-    func abort(_ reason: CloseReason) {
-        queue.close(reason)
-        abortChannel()
+        writer.close(reason)
     }
 }

@@ -22,6 +22,13 @@ public enum ControlFrames {
     public static let leaveEventName = "leave"
 
     static let heartbeat = ByteBuffer(bytes: SSEEncoder.comment("heartbeat"))
+    /// The heartbeat, framed once for every connection.
+    static let heartbeatFrame = Outbound(id: nil, frame: heartbeat)
+
+    /// The close event for `reason`, framed.
+    static func closeFrame(_ reason: CloseReason) -> Outbound {
+        Outbound(id: nil, frame: close(reason))
+    }
 
     static func retry(_ interval: Duration) -> ByteBuffer {
         let milliseconds = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000

@@ -1,5 +1,4 @@
 import ChorusCore
-import DequeModule
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -31,8 +30,7 @@ struct EventsController {
         let lastEventID = try lastEventID(from: request)
         let wantsPresence = ["1", "true", "yes"].contains(request.uri.queryParameters.get("presence").map { String($0) } ?? "")
 
-        let channel = context.channel
-        guard let connection = hub.register(subscription, wantsPresence: wantsPresence, queueCapacity: configuration.queueCapacity, abort: { channel.close(promise: nil) }) else {
+        guard let connection = hub.register(subscription, wantsPresence: wantsPresence, queueCapacity: configuration.queueCapacity, channel: context.channel) else {
             throw APIError.unavailable("this node holds its maximum of \(configuration.maximumConnections) connections; try another node", retryAfterSeconds: 5)
         }
         await lifecycle.connected(connection)
@@ -84,57 +82,23 @@ struct EventsController {
         ]
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            // Hummingbird has written the head; from here the stream's frames go straight to the
+            // socket from the Hub's event-loop tasks, and this task only waits for the end.
             logger.debug("stream opened", metadata: ["chorus.conn": "\(connection.id)"])
-            do {
-                try await request.body.consumeWithInboundCloseHandler { _ in
-                    try await withGracefulShutdownHandler {
-                        try await Self.write(connection, initial: initialFrames, after: resumeAfter, to: &writer)
-                    } onGracefulShutdown: {
-                        connection.close(.shutdown)
-                    }
-                } onInboundClosed: {
-                    connection.queue.close(.clientGone)
-                }
-            } catch {
-                hub.remove(connection)
-                await lifecycle.disconnected(connection)
-                logger.debug("stream ended by a write error: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
-                throw error
+            let reason = await withGracefulShutdownHandler {
+                await connection.writer.run(initial: initialFrames, after: resumeAfter)
+            } onGracefulShutdown: {
+                connection.close(.shutdown)
+            }
+            if reason == .overflow {
+                logger.info("disconnecting a slow client: it fell too far behind", metadata: ["chorus.conn": "\(connection.id)"])
             }
             hub.remove(connection)
             await lifecycle.disconnected(connection)
-            logger.debug("stream closed", metadata: ["chorus.conn": "\(connection.id)"])
+            logger.debug("stream closed: \(reason.rawValue)", metadata: ["chorus.conn": "\(connection.id)"])
+            // The chunked body's end; fails (and Hummingbird closes) if the client is gone.
             try await writer.finish(nil)
         })
-    }
-
-    /// The writer loop: the initial frames, then batches from the queue until it closes.
-    private static func write(
-        _ connection: Connection,
-        initial: [ByteBuffer],
-        after lastEventID: EventID?,
-        to writer: inout any ResponseBodyWriter
-    ) async throws {
-        try await writer.write(contentsOf: initial)
-        var lastSent = lastEventID
-        var batch = Deque<Outbound>()
-        var buffers: [ByteBuffer] = []
-        while true {
-            let next = await connection.queue.next(into: &batch)
-            buffers.removeAll(keepingCapacity: true)
-            for item in batch {
-                if let id = item.id {
-                    if let last = lastSent, id <= last { continue }
-                    lastSent = id
-                }
-                buffers.append(item.bytes)
-            }
-            batch.removeAll(keepingCapacity: true)
-            if !buffers.isEmpty {
-                try await writer.write(contentsOf: buffers)
-            }
-            if case .closed = next { return }
-        }
     }
 
     private func subscription(from request: Request) async throws -> Subscription {

@@ -5,17 +5,31 @@ import Synchronization
 
 /// The node-local registry of SSE connections, indexed by scope.
 ///
-/// The Hub receives every bus message, applies the delivery rule to the connections of the
-/// event's scope, encodes the event's SSE bytes once (only if someone gets it) and puts the same
-/// buffer on each matching connection's bounded queue. A connection whose queue is full is cut
-/// off, never silently skipped: it reconnects with `Last-Event-ID` and replays what it missed.
+/// The Hub receives every bus message and encodes each event's SSE bytes once (framed as an HTTP
+/// chunk). Its index keeps each scope's connections per event loop, so a batch of bus messages
+/// becomes one task per event loop (not one wake-up per connection) that applies the delivery rule
+/// and writes the shared buffer to each matching connection's socket, then flushes each once. A
+/// connection that cannot keep up is cut off, never silently skipped: it reconnects with
+/// `Last-Event-ID` and replays what it missed.
 public final class Hub: BusReceiver {
     private struct State {
         var connections: [Int: Connection] = [:]
-        var byScope: [String: [Int: Connection]] = [:]
+        /// Per scope, its connections per event loop slot.
+        var byScope: [String: [[Int: Connection]]] = [:]
+        /// Every connection per event loop slot (heartbeats, resets).
+        var byLoop: [[Int: Connection]] = []
+        /// One inbox per event loop seen so far; a connection's `loopSlot` indexes this.
+        var inboxes: [LoopInbox] = []
         /// The connections whose token expires, so the expiry tick does not scan anonymous ones.
         var expiring: [Int: Connection] = [:]
         var nextID = 0
+
+        mutating func slot(of loop: any EventLoop) -> Int {
+            if let index = inboxes.firstIndex(where: { $0.loop === loop }) { return index }
+            inboxes.append(LoopInbox(loop: loop))
+            byLoop.append([:])
+            return inboxes.count - 1
+        }
     }
 
     private let state = Mutex(State())
@@ -36,41 +50,46 @@ public final class Hub: BusReceiver {
 
     /// The number of open connections subscribed to `scope`.
     public func connectionCount(scope: String) -> Int {
-        state.withLock { $0.byScope[scope]?.count ?? 0 }
+        state.withLock { $0.byScope[scope]?.reduce(0) { $0 + $1.count } ?? 0 }
     }
 
     /// The identities of the open connections in `scope`.
     public func connections(in scope: String) -> [ConnectionInfo] {
-        state.withLock { $0.byScope[scope]?.values.map(\.info) ?? [] }
+        state.withLock { $0.byScope[scope]?.flatMap { $0.values.map(\.info) } ?? [] }
     }
 
-    /// Registers a connection; from now on it receives live events. Returns `nil` at the cap.
-    func register(_ subscription: Subscription, wantsPresence: Bool = false, queueCapacity: Int, abort: @escaping @Sendable () -> Void) -> Connection? {
+    /// Registers a connection whose stream is written on `channel`; from now on it receives live
+    /// events (queued until its writer runs). Returns `nil` at the cap.
+    func register(_ subscription: Subscription, wantsPresence: Bool = false, queueCapacity: Int, channel: any Channel) -> Connection? {
         state.withLock { state in
             guard state.connections.count < maximumConnections else { return nil }
             state.nextID += 1
+            let slot = state.slot(of: channel.eventLoop)
             let connection = Connection(
                 id: state.nextID, presenceID: "\(instance)-\(state.nextID)", subscription: subscription,
-                wantsPresence: wantsPresence, queueCapacity: queueCapacity, abort: abort
+                wantsPresence: wantsPresence, writer: StreamWriter(channel: channel, capacity: queueCapacity), loopSlot: slot
             )
             state.connections[connection.id] = connection
+            state.byLoop[slot][connection.id] = connection
             if subscription.info.expiresAt != nil { state.expiring[connection.id] = connection }
+            let loopCount = state.inboxes.count
             for scope in subscription.scopes {
-                state.byScope[scope, default: [:]][connection.id] = connection
+                state.byScope[scope, default: []].withSlot(slot, loopCount: loopCount) { $0[connection.id] = connection }
             }
             return connection
         }
     }
 
-    /// Forgets a connection and frees its queue.
+    /// Forgets a connection (ending its stream if that has not happened yet).
     func remove(_ connection: Connection) {
-        connection.queue.close(.clientGone)
+        connection.writer.close(.clientGone)
         state.withLock { state in
             guard state.connections.removeValue(forKey: connection.id) != nil else { return }
             state.expiring.removeValue(forKey: connection.id)
+            state.byLoop[connection.loopSlot].removeValue(forKey: connection.id)
             for scope in connection.subscription.scopes {
-                state.byScope[scope]?.removeValue(forKey: connection.id)
-                if state.byScope[scope]?.isEmpty == true { state.byScope.removeValue(forKey: scope) }
+                state.byScope[scope]?[connection.loopSlot].removeValue(forKey: connection.id)
+                if state.byScope[scope]?.allSatisfy(\.isEmpty) == true { state.byScope.removeValue(forKey: scope) }
             }
         }
     }
@@ -78,96 +97,107 @@ public final class Hub: BusReceiver {
     // MARK: Receiving from the bus
 
     public func receive(_ messages: [BusMessage]) {
+        var batches: [LoopBatch] = []
         for message in messages {
             switch message {
             case .event(let envelope):
-                deliver(envelope)
+                deliver(envelope, into: &batches)
             case .control(.closeUser(let userID, let scope)):
+                // After what came before it: its close frames must follow those events.
+                dispatch(&batches)
                 closeUser(userID, scope: scope)
             case .control(.presenceJoin(let entry)):
-                announce(ControlFrames.joinEventName, entry)
+                announce(ControlFrames.joinEventName, entry, into: &batches)
             case .control(.presenceLeave(let entry)):
-                announce(ControlFrames.leaveEventName, entry)
+                announce(ControlFrames.leaveEventName, entry, into: &batches)
             case .gap:
                 logger.warning("bus reported lost events; sending reset to every connection")
-                broadcast(ControlFrames.reset(id: nil))
+                let frame = Outbound(id: nil, frame: ControlFrames.reset(id: nil))
+                let perLoop = state.withLock { $0.byLoop }
+                add(frame, to: perLoop, recipients: .everyone, into: &batches)
             }
         }
+        dispatch(&batches)
     }
 
-    private func deliver(_ envelope: Envelope) {
-        var frame: ByteBuffer??
-        deliver(envelope) { _ in
-            if frame == nil { frame = encode(envelope) }
-            return frame!
+    private func deliver(_ envelope: Envelope, into batches: inout [LoopBatch]) {
+        guard let perLoop = state.withLock({ $0.byScope[envelope.scope] }) else { return }
+        let bytes: [UInt8]
+        do {
+            bytes = try SSEEncoder.encode(ServerSentEvent(envelope))
+        } catch {
+            logger.warning("dropping an event that cannot be written as SSE: \(error)", metadata: ["chorus.scope": "\(envelope.scope)"])
+            return
         }
+        let frame = Outbound(id: envelope.id, frame: ByteBuffer(bytes: bytes))
+        // Most events have neither origin nor audience: then every scope member gets them.
+        let recipients: Recipients = envelope.origin == nil && envelope.audience == nil ? .everyone : .envelope(envelope)
+        add(frame, to: perLoop, recipients: recipients, into: &batches)
     }
 
-    /// Puts `frames(info)` on the queue of every connection of this node that the delivery rule
-    /// gives `envelope` to; a connection for which it returns `nil` gets nothing. `frames` is
-    /// called under the hub's lock: it must only look up or encode, never wait.
-    func deliver(_ envelope: Envelope, frames: (ConnectionInfo) -> ByteBuffer?) {
-        var tooSlow: [Connection] = []
-        state.withLock { state in
-            guard let members = state.byScope[envelope.scope] else { return }
-            for connection in members.values where DeliveryRule.delivers(envelope, toScopeMember: connection.info) {
-                guard let bytes = frames(connection.info) else { continue }
-                if !connection.queue.enqueue(Outbound(id: envelope.id, bytes: bytes)) {
-                    tooSlow.append(connection)
-                }
+    /// What a rendered change sends: one rendering for everyone, or one per user.
+    enum RenderedFrames {
+        /// The same bytes for every recipient.
+        case shared(ByteBuffer)
+        /// The bytes for each user (`nil`: anonymous); recipients whose user has none get nothing.
+        case perUser([String?: ByteBuffer])
+    }
+
+    /// Sends the rendering of `change` to the connections of this node that the delivery rule
+    /// gives it to, after everything received before it.
+    func deliver(rendered change: Envelope, _ frames: RenderedFrames) {
+        guard let perLoop = state.withLock({ $0.byScope[change.scope] }) else { return }
+        var batches: [LoopBatch] = []
+        switch frames {
+        case .shared(let bytes):
+            let recipients: Recipients = change.origin == nil && change.audience == nil ? .everyone : .envelope(change)
+            add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: recipients, into: &batches)
+        case .perUser(let byUser):
+            for (user, bytes) in byUser {
+                add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: .user(user, change), into: &batches)
             }
         }
-        for connection in tooSlow {
-            logger.info("disconnecting a slow client: its queue is full", metadata: ["chorus.conn": "\(connection.id)"])
-            connection.abort(.overflow)
-        }
+        dispatch(&batches)
     }
 
     /// The users (`nil` for anonymous subscribers) of this node's connections that the delivery
     /// rule gives `envelope` to: whom a per-user rendering must be made for.
     func recipientUsers(of envelope: Envelope) -> Set<String?> {
-        state.withLock { state in
-            var users: Set<String?> = []
-            for connection in state.byScope[envelope.scope]?.values ?? [:].values
-            where DeliveryRule.delivers(envelope, toScopeMember: connection.info) {
+        let perLoop = state.withLock { $0.byScope[envelope.scope] } ?? []
+        var users: Set<String?> = []
+        for members in perLoop {
+            for connection in members.values where DeliveryRule.delivers(envelope, toScopeMember: connection.info) {
                 users.insert(connection.info.userID)
             }
-            return users
         }
-    }
-
-    private func encode(_ envelope: Envelope) -> ByteBuffer? {
-        do {
-            return ByteBuffer(bytes: try SSEEncoder.encode(ServerSentEvent(envelope)))
-        } catch {
-            logger.warning("dropping an event that cannot be written as SSE: \(error)", metadata: ["chorus.scope": "\(envelope.scope)"])
-            return nil
-        }
+        return users
     }
 
     /// Sends a presence change to the streams of its scope that asked for presence (not to the
     /// connection it is about).
-    private func announce(_ name: String, _ entry: PresenceEntry) {
-        var tooSlow: [Connection] = []
-        state.withLock { state in
-            guard let members = state.byScope[entry.scope] else { return }
-            var frame: Outbound?
-            for connection in members.values where connection.wantsPresence && connection.presenceID != entry.connectionID {
-                if frame == nil { frame = Outbound(id: nil, bytes: ControlFrames.presence(name, entry)) }
-                if !connection.queue.enqueue(frame!) { tooSlow.append(connection) }
-            }
-        }
-        for connection in tooSlow { connection.abort(.overflow) }
+    private func announce(_ name: String, _ entry: PresenceEntry, into batches: inout [LoopBatch]) {
+        guard let perLoop = state.withLock({ $0.byScope[entry.scope] }) else { return }
+        let frame = Outbound(id: nil, frame: ControlFrames.presence(name, entry))
+        add(frame, to: perLoop, recipients: .presence(excluding: entry.connectionID), into: &batches)
     }
 
-    private func broadcast(_ bytes: ByteBuffer) {
-        var tooSlow: [Connection] = []
-        state.withLock { state in
-            for connection in state.connections.values where !connection.queue.enqueue(Outbound(id: nil, bytes: bytes)) {
-                tooSlow.append(connection)
-            }
+    private func add(_ frame: Outbound, to perLoop: [[Int: Connection]], recipients: Recipients, into batches: inout [LoopBatch]) {
+        if batches.count < perLoop.count {
+            batches.append(contentsOf: repeatElement(LoopBatch(), count: perLoop.count - batches.count))
         }
-        for connection in tooSlow { connection.abort(.overflow) }
+        for (slot, members) in perLoop.enumerated() where !members.isEmpty {
+            batches[slot].deliveries.append(LoopDelivery(frame: frame, members: members, recipients: recipients))
+        }
+    }
+
+    /// Hands each event loop's inbox its deliveries, and empties `batches`.
+    private func dispatch(_ batches: inout [LoopBatch]) {
+        guard batches.contains(where: { !$0.deliveries.isEmpty }) else { return }
+        let inboxes = state.withLock { $0.inboxes }
+        for (slot, batch) in batches.enumerated() where !batch.deliveries.isEmpty {
+            inboxes[slot].submit(batch.deliveries)
+        }
+        batches.removeAll()
     }
 
     /// Ends the streams of `userID` on this node (only those subscribed to `scope`, if given).
@@ -200,9 +230,22 @@ public final class Hub: BusReceiver {
         return expired.count
     }
 
-    /// Sends a heartbeat comment to every connection that had nothing queued since the last tick.
+    /// Sends a heartbeat comment to every connection that had nothing delivered since the last
+    /// tick: one task per event loop.
     public func heartbeatTick() {
-        let all = state.withLock { Array($0.connections.values) }
-        for connection in all { connection.queue.heartbeatIfIdle(ControlFrames.heartbeat) }
+        let (inboxes, perLoop) = state.withLock { ($0.inboxes, $0.byLoop) }
+        for (inbox, members) in zip(inboxes, perLoop) where !members.isEmpty {
+            inbox.loop.execute {
+                for connection in members.values { connection.writer.heartbeatIfIdle() }
+            }
+        }
+    }
+}
+
+extension [[Int: Connection]] {
+    /// Mutates the dictionary of `slot`, growing the array to `loopCount` slots first.
+    fileprivate mutating func withSlot(_ slot: Int, loopCount: Int, _ body: (inout [Int: Connection]) -> Void) {
+        if count < loopCount { append(contentsOf: repeatElement([:], count: loopCount - count)) }
+        body(&self[slot])
     }
 }

@@ -1,0 +1,41 @@
+import NIOCore
+
+/// A pass-through handler next to the socket (first in the pipeline, below the HTTP encoder)
+/// through which a live SSE stream writes its pre-framed chunks: one write per frame, no HTTP part
+/// to box or re-frame per subscriber. It also tells the stream when the client goes away.
+///
+/// Added and removed by its ``StreamWriter`` only, on the channel's event loop.
+final class StreamChunkHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = Any
+    typealias InboundOut = Any
+    typealias OutboundIn = Any
+    typealias OutboundOut = IOData
+
+    private var writer: StreamWriter?
+
+    init(writer: StreamWriter) {
+        self.writer = writer
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        writer?.attached(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        let writer = self.writer
+        self.writer = nil
+        writer?.detach()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        context.fireChannelInactive()
+        writer?.clientGone()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Hummingbird allows half-closure: a client that closes its side shows up as `inputClosed`.
+        // Passed on first: ending the stream takes this handler out of the pipeline.
+        context.fireUserInboundEventTriggered(event)
+        if case .some(.inputClosed) = event as? ChannelEvent { writer?.clientGone() }
+    }
+}
