@@ -10,8 +10,10 @@ public struct NodeConfiguration: Sendable {
     public var heartbeatInterval: Duration
     /// The reconnection delay sent to browsers in the `retry:` line.
     public var retryInterval: Duration
-    /// How many undelivered messages a connection may have queued before it is disconnected as too
-    /// slow (it comes back with `Last-Event-ID` and gets what it missed from the history).
+    /// How many frames a connection may fall behind before it is disconnected as too slow: frames
+    /// written while its socket is not writable (NIO's buffer over its high watermark), or waiting
+    /// while its replay is written. It comes back with `Last-Event-ID` and gets what it missed from
+    /// the history.
     public var queueCapacity: Int
     /// The largest accepted publish body, in bytes; larger bodies get `413`.
     public var maximumPublishBytes: Int

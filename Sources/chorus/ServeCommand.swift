@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Reconnection delay sent to browsers, e.g. 2s. [CHORUS_RETRY, default 2s]")
     var retry: String?
 
-    @Option(name: .customLong("queue-size"), help: "Undelivered events a slow client may have queued before it is disconnected. [CHORUS_QUEUE_SIZE, default 1024]")
+    @Option(name: .customLong("queue-size"), help: "Frames a client that stopped reading may fall behind (or have waiting while its replay is written) before it is disconnected. [CHORUS_QUEUE_SIZE, default 1024]")
     var queueSize: String?
 
     @Option(name: .customLong("max-body"), help: "Largest publish body in bytes. [CHORUS_MAX_BODY, default 1048576]")
