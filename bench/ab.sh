@@ -6,7 +6,8 @@
 #   bench/ab.sh BINDIR LABEL PORT s1 s3 s4 s5     # BINDIR holds chorus and chorus-bench (release)
 #
 # s1 fan-out (1,000 subs, 2,000 events), s2 wide (10,000 subs, 300 events), s3 many scopes
-# (1,000 × 10 subs, 20,000 events), s4 latency (1,000 subs, 100 events/s), s5 RSS per idle
+# (1,000 × 10 subs, 20,000 events), s3x1 the same with 1 sub per scope (the publish path's own
+# cost), s4 latency (1,000 subs, 100 events/s), s5 RSS per idle
 # connection (5,000). Results append to $OUT/summary.txt (default /tmp/chorus-ab). Loopback only;
 # stops the node it started, by PID.
 set -euo pipefail
@@ -27,6 +28,7 @@ for scenario in "$@"; do
         s1) args=(-n 1000 --scopes 1 -e 2000 --payload 64 --publishers 8) ;;
         s2) args=(-n 10000 --scopes 1 -e 300 --payload 64 --publishers 8 --drain-timeout 30) ;;
         s3) args=(-n 10000 --scopes 1000 -e 20000 --payload 64 --publishers 8 --drain-timeout 30) ;;
+        s3x1) args=(-n 1000 --scopes 1000 -e 20000 --payload 64 --publishers 8 --drain-timeout 30) ;;
         s4) args=(-n 1000 --scopes 1 -e 1000 --rate 100 --payload 64 --publishers 4) ;;
         s5)
             before=$(rss); ready="$OUT/$LABEL-ready"; rm -f "$ready"
@@ -51,7 +53,7 @@ except Exception as error:
     print(label, scenario, "failed:", error)
     sys.exit()
 latency = result.get("latencyMs") or {}
-print(f"{label} {scenario} load=[{load}] deliveries/s={result.get('deliveriesPerSecond', 0):.0f} lost={result.get('lost')} "
+print(f"{label} {scenario} load=[{load}] deliveries/s={result.get('deliveriesPerSecond', 0):.0f} lost={result.get('lostDeliveries')} "
       f"p50={latency.get('p50')} p99={latency.get('p99')} max={latency.get('max')} node_cpu={int(ticks) / 100:.2f}s")
 PY
 done
