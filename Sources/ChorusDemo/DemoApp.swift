@@ -26,6 +26,9 @@ public struct DemoApp: Sendable {
     let issuer: TokenIssuer
     let assets: DemoAssets
     let nodeID: String
+    /// How long chorus.js waits for a byte before it takes the stream for dead: three of the
+    /// node's heartbeat intervals (at least 5 s), so one late heartbeat is not an outage.
+    let heartbeatTimeout: Duration
     let logger: Logger
     /// The page's blocks and their dependencies.
     public let blocks: ReactiveBlocks
@@ -35,8 +38,17 @@ public struct DemoApp: Sendable {
     /// The blocks that are the editor's own inputs: the editing tab keeps what it typed.
     static let inputBlocks: Set<String> = ["title_input", "body_input"]
 
-    /// Creates the demo. `tokenSecret` must be the one the node verifies tokens with.
-    public init(store: any DemoStore, bus: any Bus, tokenSecret: String, assets: DemoAssets, nodeID: String, logger: Logger) throws {
+    /// Creates the demo. `tokenSecret` must be the one the node verifies tokens with, and
+    /// `heartbeatInterval` the node's.
+    public init(
+        store: any DemoStore,
+        bus: any Bus,
+        tokenSecret: String,
+        assets: DemoAssets,
+        nodeID: String,
+        heartbeatInterval: Duration = .seconds(15),
+        logger: Logger
+    ) throws {
         var templates = ReactiveTemplates()
         try templates.register(DemoPageTemplate.source, named: DemoPageTemplate.name)
         var blocks = ReactiveBlocks(templates: templates)
@@ -48,6 +60,7 @@ public struct DemoApp: Sendable {
         self.issuer = try TokenIssuer(secret: tokenSecret)
         self.assets = assets
         self.nodeID = nodeID
+        self.heartbeatTimeout = max(heartbeatInterval * 3, .seconds(5))
         self.logger = logger
         let provider = try ContextProvider.perUser(under: ["me"]) { [store, bus] request in
             try await Self.context(store: store, bus: bus, user: request.userID, presence: request.blocks.contains { $0.block == "who" })

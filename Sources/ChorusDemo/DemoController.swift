@@ -25,6 +25,7 @@ struct DemoController: Sendable {
         data["stream"] = "/events?scope=\(PercentEncoding.encode(DemoApp.scope))&token=\(token)"
         data["assets"] = ["htmx": app.assets.htmx, "sse": app.assets.sse] as [String: any Sendable]
         data["node"] = app.nodeID
+        data["heartbeat_timeout"] = Int(app.heartbeatTimeout / .milliseconds(1))
         let html = try app.blocks.templates.render(data, template: DemoPageTemplate.name)
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }

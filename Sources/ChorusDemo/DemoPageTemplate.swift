@@ -41,7 +41,7 @@ enum DemoPageTemplate {
     </style>
     <script src="{{assets.htmx}}"></script>
     <script src="{{assets.sse}}"></script>
-    <script src="/chorus.js"></script>
+    <script src="/chorus.js" data-heartbeat-timeout="{{heartbeat_timeout}}"></script>
     </head>
     <body>
     <main hx-ext="sse" sse-connect="{{stream}}" data-sse-state="connecting">

@@ -7,7 +7,14 @@ import Logging
 /// Builds the demo for `chorus serve --demo`: its store on the node's Redis when clustered (so
 /// every node shows the same document), in memory otherwise.
 enum DemoSetup {
-    static func make(bus: any Bus, secret: String, assetsFolder: String?, nodeID: String, logger: Logger) async throws -> DemoApp {
+    static func make(
+        bus: any Bus,
+        secret: String,
+        assetsFolder: String?,
+        nodeID: String,
+        heartbeatInterval: Duration,
+        logger: Logger
+    ) async throws -> DemoApp {
         let store: any DemoStore
         if let redis = bus as? RedisBus {
             let redisStore = RedisDemoStore(bus: redis)
@@ -31,6 +38,9 @@ enum DemoSetup {
             assets = .unpkg
             logger.notice("the demo page loads htmx from unpkg.com; for offline use run scripts/fetch-htmx.sh DIR and pass --demo-assets DIR")
         }
-        return try DemoApp(store: store, bus: bus, tokenSecret: secret, assets: assets, nodeID: nodeID, logger: logger)
+        return try DemoApp(
+            store: store, bus: bus, tokenSecret: secret, assets: assets, nodeID: nodeID,
+            heartbeatInterval: heartbeatInterval, logger: logger
+        )
     }
 }

@@ -141,7 +141,7 @@ struct ServeCommand: AsyncParsableCommand {
         if demo {
             let demoApp = try await DemoSetup.make(
                 bus: bus, secret: secret!, assetsFolder: settings.optionalString(demoAssets, variable: "CHORUS_DEMO_ASSETS"),
-                nodeID: configuration.nodeID, logger: logger
+                nodeID: configuration.nodeID, heartbeatInterval: configuration.heartbeatInterval, logger: logger
             )
             let node = ChorusNode(configuration: configuration, bus: bus, hooks: demoApp.hooks, renderer: demoApp.changeRenderer, logger: logger)
             let router = node.makeRouter(home: false)

@@ -11,7 +11,10 @@ checks what the two users see:
 - alice's own title input is never replaced by an echo of her edit (an element property set
   before the edit survives a later change that alice does receive);
 - a private note to bob reaches bob only;
-- bob's tab, hidden while alice edits, catches up with Last-Event-ID when it is visible again.
+- bob's tab, hidden while alice edits, catches up with Last-Event-ID when it is visible again;
+- bob's node frozen (SIGSTOP: the socket stays open, heartbeats stop): chorus.js notices within
+  its heartbeat timeout, retries with backoff, and once the node runs again (SIGCONT) reconnects
+  and catches up with what alice wrote meanwhile.
 
 Screenshots of both pages go to $ARTIFACTS (default .build/browser-artifacts). Every process it
 starts is stopped by PID when it ends; every wait is bounded.
@@ -61,6 +64,7 @@ def start(name, argv, log_dir):
 def stop_all():
     for _, process in reversed(started):
         if process.poll() is None:
+            process.send_signal(signal.SIGCONT)  # in case a test left it stopped
             process.send_signal(signal.SIGTERM)
     deadline = time.time() + 10
     for _, process in reversed(started):
@@ -158,8 +162,9 @@ def run(log_dir):
     for name, port in (("node-a", port_a), ("node-b", port_b)):
         start(name, [CHORUS, "serve", "--port", str(port), "--node-id", name, "--redis", redis_url,
                      "--redis-prefix", prefix, "--demo", "--demo-assets", ASSETS, "--token-secret", SECRET,
-                     "--heartbeat", "5s"], log_dir)
+                     "--heartbeat", "1s"], log_dir)  # chorus.js then gives up on a silent stream after 5 s
     node_a, node_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    process_b = next(process for name, process in started if name == "node-b")
     wait_http(node_a + "/readyz", "node A")
     wait_http(node_b + "/readyz", "node B")
 
@@ -214,6 +219,18 @@ def run(log_dir):
         wait_until(bob, "bob's tab reconnects", lambda d: state(d) == "connected")
         wait_until(bob, "bob catches up with the edit he missed", lambda d: text(d, "heading") == "While bob was away")
         print("ok: a hidden tab paused and resumed with Last-Event-ID")
+
+        # Bob's node freezes: no close, no heartbeats. chorus.js must notice and retry on its own.
+        process_b.send_signal(signal.SIGSTOP)
+        try:
+            wait_until(bob, "bob's tab notices the silent stream", lambda d: state(d) != "connected")
+            type_into(alice, "title_input", "Written during the outage")
+            wait_until(alice, "alice's outage edit is stored", lambda d: text(d, "heading") == "Written during the outage")
+        finally:
+            process_b.send_signal(signal.SIGCONT)
+        wait_until(bob, "bob's tab reconnects after the outage", lambda d: state(d) == "connected")
+        wait_until(bob, "bob catches up with the outage edit", lambda d: text(d, "heading") == "Written during the outage")
+        print("ok: a frozen node was noticed by the heartbeat timeout, and the tab recovered by itself")
 
         os.makedirs(ARTIFACTS, exist_ok=True)
         alice.save_screenshot(os.path.join(ARTIFACTS, "demo-alice.png"))

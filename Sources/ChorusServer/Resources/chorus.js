@@ -5,7 +5,8 @@
  *   that tab as its origin and the tab does not get its own echo (the user's other tabs do).
  * - `data-sse-state` on the `sse-connect` element: `connecting`, `connected`, `disconnected`.
  * - A dead connection is noticed when nothing (not even a heartbeat comment) arrived for
- *   `data-heartbeat-timeout` ms (default 45000); it reconnects with capped, jittered backoff.
+ *   `data-heartbeat-timeout` ms (default 45000; a few of the node's heartbeat intervals), or a
+ *   connection attempt got no answer in that time; it reconnects with capped, jittered backoff.
  * - Paused while the tab is hidden, resumed with `Last-Event-ID` when it is visible again.
  * - A `close` event from the server with `"reconnect":false` (user closed) ends the stream.
  *
@@ -130,6 +131,7 @@
       var mine = controller = new AbortController();
       self.readyState = 0;
       state("connecting");
+      kick(); // a node that accepts the connection but never answers counts as dead too
       var headers = { "Accept": "text/event-stream" };
       if (self.lastEventId) headers["Last-Event-ID"] = self.lastEventId;
       var parser = new Parser({
