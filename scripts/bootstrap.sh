@@ -7,22 +7,29 @@
 set -euo pipefail
 
 packages=(libhiredis-dev redis-server redis-tools pkg-config)
+# Chromium gets its recommended packages too (fonts among them): a page must render as a user sees it.
+browser_packages=()
 browser=false
 if [[ "${1:-}" == "--browser" ]]; then
     browser=true
-    packages+=(chromium chromium-driver)
+    browser_packages=(chromium chromium-driver)
 fi
 
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+missing_browser=()
+for package in "${browser_packages[@]+"${browser_packages[@]}"}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing_browser+=("$package")
+done
 
-if ((${#missing[@]})); then
-    echo "bootstrap: installing ${missing[*]}"
+if ((${#missing[@]} + ${#missing_browser[@]})); then
+    echo "bootstrap: installing ${missing[*]} ${missing_browser[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    if ((${#missing[@]})); then apt-get install -y -qq --no-install-recommends "${missing[@]}"; fi
+    if ((${#missing_browser[@]})); then apt-get install -y -qq "${missing_browser[@]}"; fi
 fi
 
 if $browser && ! python3 -c 'import selenium' 2>/dev/null; then
