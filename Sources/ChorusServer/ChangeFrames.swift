@@ -27,16 +27,17 @@ enum ChangeFrames {
         var merged: [Envelope] = []
         var position: [String: Int] = [:]
         for change in changes {
-            if let index = position[change.scope] {
-                for path in change.paths where !merged[index].paths.contains(path) {
-                    merged[index].paths.append(path)
-                }
-                merged[index].id = change.id
+            let index: Int
+            if let known = position[change.scope] {
+                index = known
             } else {
-                position[change.scope] = merged.count
-                var first = Envelope(id: change.id, scope: change.scope)
-                for path in change.paths where !first.paths.contains(path) { first.paths.append(path) }
-                merged.append(first)
+                index = merged.count
+                position[change.scope] = index
+                merged.append(Envelope(scope: change.scope))
+            }
+            merged[index].id = change.id
+            for path in change.paths where !merged[index].paths.contains(path) {
+                merged[index].paths.append(path)
             }
         }
         return merged

@@ -130,9 +130,7 @@ public final class Hub: BusReceiver {
             return
         }
         let frame = Outbound(id: envelope.id, frame: ByteBuffer(bytes: bytes))
-        // Most events have neither origin nor audience: then every scope member gets them.
-        let recipients: Recipients = envelope.origin == nil && envelope.audience == nil ? .everyone : .envelope(envelope)
-        add(frame, to: perLoop, recipients: recipients, into: &batches)
+        add(frame, to: perLoop, recipients: .of(envelope), into: &batches)
     }
 
     /// What a rendered change sends: one rendering for everyone, or one per user.
@@ -150,8 +148,7 @@ public final class Hub: BusReceiver {
         var batches: [LoopBatch] = []
         switch frames {
         case .shared(let bytes):
-            let recipients: Recipients = change.origin == nil && change.audience == nil ? .everyone : .envelope(change)
-            add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: recipients, into: &batches)
+            add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: .of(change), into: &batches)
         case .perUser(let byUser):
             for (user, bytes) in byUser {
                 add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: .user(user, change), into: &batches)

@@ -11,6 +11,12 @@ enum Recipients: Sendable {
     /// All of them.
     case everyone
 
+    /// Those the delivery rule lets `envelope` through to: everyone when it has neither origin
+    /// nor audience (most events), so the rule is not run per connection for nothing.
+    static func of(_ envelope: Envelope) -> Recipients {
+        envelope.origin == nil && envelope.audience == nil ? .everyone : .envelope(envelope)
+    }
+
     @inline(__always)
     func admit(_ connection: Connection) -> Bool {
         switch self {
