@@ -65,10 +65,16 @@ public struct RedisDemoStore: DemoStore {
         }
     }
 
+    /// Appends `ARGV[1]` and keeps the last `ARGV[2]` notes: one round trip, and no reader ever
+    /// sees the list over its limit.
+    private static let addNoteScript = """
+        redis.call('RPUSH', KEYS[1], ARGV[1])
+        return redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+        """
+
     public func add(_ note: DemoNote, for user: String) async throws {
         let json = JSONValue.object([("from", .string(note.from)), ("text", .string(note.text))]).serialized
-        try check(await bus.command(["RPUSH", notesPrefix + user, json]))
-        try check(await bus.command(["LTRIM", notesPrefix + user, String(-DemoLimits.notesKept), "-1"]))
+        try check(await bus.command(["EVAL", Self.addNoteScript, "1", notesPrefix + user, json, String(DemoLimits.notesKept)]))
     }
 
     @discardableResult
