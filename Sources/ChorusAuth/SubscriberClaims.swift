@@ -9,6 +9,7 @@ struct SubscriberClaims: JWTPayload {
     var sub: SubjectClaim?
     var exp: ExpirationClaim?
     var iat: IssuedAtClaim?
+    var nbf: NotBeforeClaim?
     var scopes: [String]?
 
     /// Claims are checked by ``TokenVerifier`` after the signature, with its own clock.

@@ -11,6 +11,9 @@ public struct TokenError: Error, Sendable, Hashable, CustomStringConvertible {
         case badSignature
         /// The token's `exp` has passed.
         case expired
+        /// The token's `nbf` (not before) or `iat` (issued at) is in the future beyond the allowed
+        /// clock skew.
+        case notYetValid
         /// A required claim (`sub`, `exp`) is missing or a claim has the wrong shape.
         case invalidClaims
         /// The node has no token secret configured, so it cannot verify any token.

@@ -22,6 +22,10 @@ enum TokenHeader {
         } catch {
             throw TokenError(.malformed, "malformed token: the header is not JSON (\(error))")
         }
+        if json["crit"] != nil {
+            // RFC 7515 §4.1.11: extensions listed in crit must be understood, and none are here.
+            throw TokenError(.malformed, "malformed token: the header has a 'crit' parameter, and this node understands no JWS extension")
+        }
         guard case .string(let alg)? = json["alg"] else {
             throw TokenError(.malformed, "malformed token: the header has no 'alg'")
         }

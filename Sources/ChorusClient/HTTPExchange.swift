@@ -46,10 +46,12 @@ enum HTTPExchange {
         }
     }
 
-    /// The request head, with `Host` and, for a body, `Content-Length`.
+    /// The request head, with `Host` (unless `headers` has one) and, for a body, `Content-Length`.
     static func head(_ method: HTTPMethod, _ endpoint: Endpoint, path: String, headers: [(String, String)], bodyLength: Int?) -> HTTPRequestHead {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-        head.headers.add(name: "Host", value: "\(endpoint.host):\(endpoint.port)")
+        if !headers.contains(where: { $0.0.lowercased() == "host" }) {
+            head.headers.add(name: "Host", value: "\(endpoint.host):\(endpoint.port)")
+        }
         head.headers.add(name: "Connection", value: "close")
         if let bodyLength { head.headers.add(name: "Content-Length", value: "\(bodyLength)") }
         for (name, value) in headers { head.headers.add(name: name, value: value) }

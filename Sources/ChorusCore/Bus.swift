@@ -18,8 +18,12 @@ public protocol Bus: Sendable {
     /// Sends a control message to every node (this one included).
     func publish(_ control: ControlMessage) async throws(BusError)
 
-    /// The retained events after `id`, in order.
-    func replay(after id: EventID) async throws(BusError) -> Replay
+    /// At most `limit` of the retained events after `id`, in order: a page of the history. Read
+    /// the next page after the last id of this one; fewer than `limit` events means there are no
+    /// more. Incomplete when events after `id` are gone, or when `id` is newer than every event
+    /// the bus has published (an id from the future, or from another deployment), so the client
+    /// gets a reset rather than a silent gap or a muted stream.
+    func replay(after id: EventID, limit: Int) async throws(BusError) -> Replay
 
     /// Delivers every message published from now on to `receiver`, in order, until the task is
     /// cancelled. Reconnection and gap filling, if the bus needs them, happen inside.
@@ -39,6 +43,13 @@ public protocol Bus: Sendable {
 
     /// Whether the bus can publish and deliver right now (for `/readyz`).
     var isReady: Bool { get }
+}
+
+extension Bus {
+    /// Every retained event after `id`, in order (one page as large as the history).
+    public func replay(after id: EventID) async throws(BusError) -> Replay {
+        try await replay(after: id, limit: .max)
+    }
 }
 
 /// A bus operation that failed. Publishing nothing is guaranteed when `publish` throws.

@@ -6,11 +6,13 @@
 ///   same user's other tabs still get it);
 /// - if the envelope has an audience, the subscriber is authenticated and its user id is in it.
 ///   Anonymous subscribers never receive audience-restricted events.
+///
+/// Ids and scopes are compared as exact bytes (``ExactString``), never by Unicode equivalence.
 public enum DeliveryRule {
     /// Whether `subscription` should receive `envelope`.
     @inlinable
     public static func delivers(_ envelope: Envelope, to subscription: Subscription) -> Bool {
-        subscription.scopes.contains(envelope.scope)
+        subscription.scopes.containsExactly(envelope.scope)
             && delivers(envelope, toScopeMember: subscription.info)
     }
 
@@ -18,11 +20,11 @@ public enum DeliveryRule {
     /// connections by scope, so it only checks origin and audience).
     @inlinable
     public static func delivers(_ envelope: Envelope, toScopeMember info: ConnectionInfo) -> Bool {
-        if let origin = envelope.origin, let session = info.sessionID, origin == session {
+        if let origin = envelope.origin, let session = info.sessionID, origin.isExactly(session) {
             return false
         }
         if let audience = envelope.audience {
-            guard let user = info.userID, audience.contains(user) else { return false }
+            guard let user = info.userID, audience.containsExactly(user) else { return false }
         }
         return true
     }

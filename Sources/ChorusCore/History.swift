@@ -8,11 +8,15 @@ public struct Replay: Sendable, Hashable {
     /// before this history began): the client missed something it can no longer get, and must be
     /// told to reset rather than be given a silent gap.
     public var isComplete: Bool
+    /// The newest event id in the history when it was read (`nil` when it holds none): where a
+    /// client that gets a reset resumes from.
+    public var latestID: EventID?
 
     /// Creates a replay result.
-    public init(events: [Envelope], isComplete: Bool) {
+    public init(events: [Envelope], isComplete: Bool, latestID: EventID? = nil) {
         self.events = events
         self.isComplete = isComplete
+        self.latestID = latestID
     }
 }
 
@@ -52,10 +56,17 @@ public struct HistoryRing: Sendable {
         entries.append(envelope)
     }
 
-    /// The retained events after `id`, and whether that is everything published after it.
-    public func replay(after id: EventID) -> Replay {
+    /// At most `limit` of the retained events after `id`, and whether nothing after `id` was
+    /// lost. After an id below the floor: the oldest retained events, incomplete. An id newer
+    /// than every retained event (or than the floor, when nothing is retained) was never issued
+    /// here: no events, incomplete.
+    public func replay(after id: EventID, limit: Int = .max) -> Replay {
+        let latest = entries.last?.id
+        guard id <= (latest ?? floor) else {
+            return Replay(events: [], isComplete: false, latestID: latest)
+        }
         guard id >= floor else {
-            return Replay(events: Array(entries), isComplete: false)
+            return Replay(events: Array(entries.prefix(max(0, limit))), isComplete: false, latestID: latest)
         }
         // Ids are sorted: binary search for the first entry after `id`.
         var low = entries.startIndex
@@ -64,6 +75,7 @@ public struct HistoryRing: Sendable {
             let mid = (low + high) / 2
             if entries[mid].id! <= id { low = mid + 1 } else { high = mid }
         }
-        return Replay(events: Array(entries[low...]), isComplete: true)
+        let end = limit >= entries.endIndex - low ? entries.endIndex : low + max(0, limit)
+        return Replay(events: Array(entries[low..<end]), isComplete: true, latestID: latest)
     }
 }

@@ -12,7 +12,7 @@ public final class InMemoryBus: Bus {
         var receivers: [Int: any BusReceiver] = [:]
         var nextToken = 0
         /// Scope → connection id → entry.
-        var presence: [String: [String: PresenceEntry]] = [:]
+        var presence: [ExactString: [String: PresenceEntry]] = [:]
 
         func deliver(_ messages: [BusMessage]) {
             guard !messages.isEmpty else { return }
@@ -68,7 +68,7 @@ public final class InMemoryBus: Bus {
     public func addPresence(_ entries: [PresenceEntry]) async throws(BusError) {
         state.withLock { state in
             var joins: [BusMessage] = []
-            for entry in entries where state.presence[entry.scope, default: [:]].updateValue(entry, forKey: entry.connectionID) == nil {
+            for entry in entries where state.presence[ExactString(entry.scope), default: [:]].updateValue(entry, forKey: entry.connectionID) == nil {
                 joins.append(.control(.presenceJoin(entry)))
             }
             state.deliver(joins)
@@ -80,8 +80,9 @@ public final class InMemoryBus: Bus {
         state.withLock { state in
             var leaves: [BusMessage] = []
             for entry in entries {
-                guard let removed = state.presence[entry.scope]?.removeValue(forKey: entry.connectionID) else { continue }
-                if state.presence[entry.scope]?.isEmpty == true { state.presence.removeValue(forKey: entry.scope) }
+                let scope = ExactString(entry.scope)
+                guard let removed = state.presence[scope]?.removeValue(forKey: entry.connectionID) else { continue }
+                if state.presence[scope]?.isEmpty == true { state.presence.removeValue(forKey: scope) }
                 leaves.append(.control(.presenceLeave(removed)))
             }
             state.deliver(leaves)
@@ -90,12 +91,12 @@ public final class InMemoryBus: Bus {
 
     /// The entries in `scope`, oldest connection first. One process: every entry is live.
     public func presence(in scope: String) async throws(BusError) -> [PresenceEntry] {
-        let entries = state.withLock { Array(($0.presence[scope] ?? [:]).values) }
+        let entries = state.withLock { Array(($0.presence[ExactString(scope)] ?? [:]).values) }
         return entries.sorted { ($0.connectedAt, $0.connectionID) < ($1.connectedAt, $1.connectionID) }
     }
 
-    public func replay(after id: EventID) async throws(BusError) -> Replay {
-        state.withLock { $0.history.replay(after: id) }
+    public func replay(after id: EventID, limit: Int) async throws(BusError) -> Replay {
+        state.withLock { $0.history.replay(after: id, limit: limit) }
     }
 
     public func run(delivering receiver: some BusReceiver) async throws {

@@ -16,6 +16,11 @@ public struct PresenceEntry: Sendable, Hashable {
     /// When the connection was accepted, in milliseconds since the Unix epoch.
     public var connectedAt: UInt64
 
+    /// Roughly what an entry takes in a bus beyond its scope, user, session and node ids: the
+    /// connection id, the time, field names and the backend's own bookkeeping. For bounding what
+    /// one connection may store.
+    public static let overheadBytes = 100
+
     /// Creates an entry.
     public init(scope: String, connectionID: String, userID: String? = nil, sessionID: String? = nil, nodeID: String, connectedAt: UInt64) {
         self.scope = scope
@@ -30,6 +35,6 @@ public struct PresenceEntry: Sendable, Hashable {
 extension Sequence where Element == PresenceEntry {
     /// How many different authenticated users the entries hold (anonymous ones are not counted).
     public var distinctUserCount: Int {
-        Set(compactMap(\.userID)).count
+        Set(compactMap { $0.userID.map(ExactString.init) }).count
     }
 }

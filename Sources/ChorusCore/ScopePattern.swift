@@ -10,7 +10,8 @@
 /// typo in configuration is a startup error rather than a silent "matches nothing".
 public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
     private enum Segment: Sendable, Hashable {
-        case exact(Substring)
+        /// The segment's exact bytes (never compared by Unicode equivalence).
+        case exact([UInt8])
         case one
         case rest
     }
@@ -26,33 +27,35 @@ public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String) throws(ScopePatternError) {
         guard !text.isEmpty else { throw ScopePatternError(pattern: text, reason: "a scope pattern must not be empty") }
         guard !text.utf8.contains(0) else { throw ScopePatternError(pattern: text, reason: "a scope pattern must not contain NUL") }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        // Split on the byte ':' (not on Characters: a combining mark after ':' must not hide it).
+        let parts = Self.segments(of: text)
         var segments: [Segment] = []
+        let star = UInt8(ascii: "*")
         for (index, part) in parts.enumerated() {
-            switch part {
-            case "":
+            switch Array(part) {
+            case []:
                 throw ScopePatternError(pattern: text, reason: "empty segment (two ':' in a row, or a ':' at an end)")
-            case "*":
+            case [star]:
                 segments.append(.one)
-            case "**":
+            case [star, star]:
                 guard index == parts.count - 1 else {
                     throw ScopePatternError(pattern: text, reason: "'**' may only be the last segment")
                 }
                 segments.append(.rest)
-            default:
-                guard !part.contains("*") else {
-                    throw ScopePatternError(pattern: text, reason: "'*' must be a whole segment ('doc:*'), not part of one ('\(part)')")
+            case let bytes:
+                guard !bytes.contains(star) else {
+                    throw ScopePatternError(pattern: text, reason: "'*' must be a whole segment ('doc:*'), not part of one ('\(String(decoding: bytes, as: UTF8.self))')")
                 }
-                segments.append(.exact(part))
+                segments.append(.exact(bytes))
             }
         }
         self.segments = segments
         self.text = text
     }
 
-    /// Whether `scope` matches this pattern.
+    /// Whether `scope` matches this pattern, segment by segment, comparing exact bytes.
     public func matches(_ scope: String) -> Bool {
-        let parts = scope.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = Self.segments(of: scope)
         var index = 0
         for segment in segments {
             switch segment {
@@ -61,11 +64,15 @@ public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
             case .one:
                 guard index < parts.count, !parts[index].isEmpty else { return false }
             case .exact(let expected):
-                guard index < parts.count, parts[index] == expected else { return false }
+                guard index < parts.count, parts[index].elementsEqual(expected) else { return false }
             }
             index += 1
         }
         return index == parts.count
+    }
+
+    private static func segments(of text: String) -> [Substring.UTF8View] {
+        text.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
     }
 
     public var description: String { text }

@@ -27,7 +27,7 @@ struct DemoController: Sendable {
         data["node"] = app.nodeID
         data["heartbeat_timeout"] = Int(app.heartbeatTimeout / .milliseconds(1))
         let html = try app.blocks.templates.render(data, template: DemoPageTemplate.name)
-        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(status: .ok, headers: PageHeaders.html([.cacheControl: "no-store"]), body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     /// `POST /demo/doc`: stores the edit and publishes the change with the tab as its origin.

@@ -63,15 +63,18 @@ enum HistoryScripts {
         """)
 
     /// `KEYS`: stream, floor. `ARGV`: start (`-` or `(<id>`), count.
-    /// Returns `{floor, entries}`: the floor (or, without a floor key, the first entry's id; nil
-    /// when there is no stream) and up to `count` entries after the start.
+    /// Returns `{floor, entries, latest}`: the floor (or, without a floor key, the first entry's
+    /// id; nil when there is no stream), up to `count` entries after the start, and the newest
+    /// entry's id (nil when there is none), so an id newer than every event is recognised.
     static let read = RedisScript(name: "chorus-read", source: """
         local floor = redis.call('GET', KEYS[2])
         if not floor then
           local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
           if #first > 0 then floor = first[1][1] end
         end
-        return {floor, redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])}
+        local latest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+        if #latest > 0 then latest = latest[1][1] else latest = false end
+        return {floor, redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2]), latest}
         """)
 
     /// Every script, loaded with `SCRIPT LOAD` on each new connection.

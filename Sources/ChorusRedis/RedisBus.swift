@@ -104,10 +104,10 @@ public final class RedisBus: Bus {
         }
     }
 
-    /// The events in the history after `id`; incomplete exactly when some event after `id` is
-    /// gone (see ``HistoryScripts`` for the rule).
-    public func replay(after id: EventID) async throws(BusError) -> Replay {
-        try await history.replay(after: id)
+    /// At most `limit` events of the history after `id`; incomplete exactly when some event after
+    /// `id` is gone, or `id` is newer than every event (see ``HistoryScripts`` for the rule).
+    public func replay(after id: EventID, limit: Int) async throws(BusError) -> Replay {
+        try await history.replay(after: id, limit: limit)
     }
 
     /// Stores the entries (see ``PresenceScripts``) and publishes a join for each new one.

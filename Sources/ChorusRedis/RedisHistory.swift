@@ -10,11 +10,11 @@ struct RedisHistory: Sendable {
     /// Entries per `XRANGE` page.
     var pageSize = 1000
 
-    /// The retained events after `id`, and whether that is all of them.
-    func replay(after id: EventID) async throws(BusError) -> Replay {
-        var reader = ReplayReader(after: id, pageSize: pageSize)
+    /// At most `limit` of the retained events after `id`, and whether nothing after `id` is lost.
+    func replay(after id: EventID, limit: Int) async throws(BusError) -> Replay {
+        var reader = ReplayReader(after: id, pageSize: pageSize, limit: limit)
         while case .after(let start) = reader.next {
-            reader.add(try page(await pipeline.execute(command(from: start))))
+            reader.add(try page(await pipeline.execute(command(from: start, count: reader.nextCount))))
         }
         return reader.result
     }
@@ -23,7 +23,7 @@ struct RedisHistory: Sendable {
     func replayBlocking(after id: EventID?) throws(BusError) -> Replay {
         var reader = ReplayReader(after: id, pageSize: pageSize)
         while case .after(let start) = reader.next {
-            reader.add(try page(pipeline.executeBlocking(command(from: start))))
+            reader.add(try page(pipeline.executeBlocking(command(from: start, count: reader.nextCount))))
         }
         return reader.result
     }
@@ -36,17 +36,17 @@ struct RedisHistory: Sendable {
         return entries.first?.array?.first?.text.flatMap(EventID.init)
     }
 
-    private func command(from start: EventID?) -> RedisCommand {
+    private func command(from start: EventID?, count: Int) -> RedisCommand {
         let startText = start.map { "(\($0)" } ?? "-"
-        return .script(HistoryScripts.read, keys: configuration.historyScriptKeys, arguments: [Array(startText.utf8), Array(String(pageSize).utf8)])
+        return .script(HistoryScripts.read, keys: configuration.historyScriptKeys, arguments: [Array(startText.utf8), Array(String(count).utf8)])
     }
 
     private func page(_ reply: RedisReply) throws(BusError) -> HistoryPage {
         if let message = reply.errorMessage { throw BusError(.backend, "redis refused to read the history: \(message)") }
-        guard let parts = reply.array, parts.count == 2, let entries = parts[1].array else {
+        guard let parts = reply.array, parts.count == 3, let entries = parts[1].array else {
             throw BusError(.backend, "unexpected reply from the history script: \(reply)")
         }
-        var page = HistoryPage(floor: parts[0].text.flatMap(EventID.init), count: entries.count)
+        var page = HistoryPage(floor: parts[0].text.flatMap(EventID.init), count: entries.count, latestID: parts[2].text.flatMap(EventID.init))
         page.events.reserveCapacity(entries.count)
         for entry in entries {
             guard let pair = entry.array, pair.count == 2, let id = pair[0].text.flatMap(EventID.init) else {
@@ -73,6 +73,8 @@ struct HistoryPage: Sendable, Hashable {
     var floor: EventID?
     /// How many entries the page had (including any that could not be decoded).
     var count: Int
+    /// The newest entry in the stream when the page was read.
+    var latestID: EventID?
     var firstID: EventID?
     var lastID: EventID?
     var events: [Envelope] = []
@@ -88,27 +90,42 @@ struct ReplayReader: Sendable {
 
     private var start: Start
     private let pageSize: Int
+    /// How many entries may still be read.
+    private var remaining: Int
     private var events: [Envelope] = []
     private var isComplete = true
+    private var latestID: EventID?
 
-    /// Reads after `id`; `nil` reads from the stream's beginning.
-    init(after id: EventID?, pageSize: Int) {
-        start = .after(id)
+    /// Reads at most `limit` entries after `id`; `nil` reads from the stream's beginning.
+    init(after id: EventID?, pageSize: Int, limit: Int = .max) {
+        start = limit > 0 ? .after(id) : .done
         self.pageSize = pageSize
+        remaining = max(0, limit)
     }
 
     /// Where the next page starts, or ``Start/done`` when everything was read.
     var next: Start { start }
 
+    /// How many entries to ask for in the next page.
+    var nextCount: Int { min(pageSize, remaining) }
+
     /// The events and completeness so far.
-    var result: Replay { Replay(events: events, isComplete: isComplete) }
+    var result: Replay { Replay(events: events, isComplete: isComplete, latestID: latestID) }
 
     /// Adds the page read at ``next``.
     mutating func add(_ page: HistoryPage) {
         guard case .after(let current) = start else { return }
+        if latestID == nil { latestID = page.latestID }
         if !Self.isComplete(after: current, page: page) { isComplete = false }
+        if let current, let latest = page.latestID, current > latest {
+            // Newer than every event: never issued by this history. Nothing to give but a reset.
+            isComplete = false
+            start = .done
+            return
+        }
         events.append(contentsOf: page.events)
-        start = page.count < pageSize ? .done : .after(page.lastID)
+        remaining -= page.count
+        start = page.count < pageSize || remaining <= 0 ? .done : .after(page.lastID)
     }
 
     /// Whether nothing after `id` (or, for `nil`, nothing at all) was lost, judging by the floor

@@ -78,9 +78,9 @@ final class ChangePipeline: BusReceiver {
             guard let frames else { return }
             hub.deliver(rendered: change, .shared(frames))
         case .perUser:
-            var byUser: [String?: ByteBuffer] = [:]
+            var byUser: [ExactString?: ByteBuffer] = [:]
             for user in users {
-                byUser[user] = ChangeFrames.encode(await renderer.render(change, user), id: change.id, logger: logger)
+                byUser[user] = ChangeFrames.encode(await renderer.render(change, user?.value), id: change.id, logger: logger)
             }
             // A user who connected during the renders has no rendering: their page was just
             // rendered from the current data anyway.

@@ -1,5 +1,6 @@
 import ChorusCore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -50,11 +51,13 @@ public struct ChorusNode: Sendable {
     /// The node's routes, to which an app may add its own. With `home: false` the app serves `/`.
     public func makeRouter(home: Bool = true) -> Router<ChorusRequestContext> {
         let router = Router(context: ChorusRequestContext.self)
-        let lifecycle = ConnectionLifecycle(bus: bus, nodeID: configuration.nodeID, hooks: hooks, logger: logger)
+        let lifecycle = ConnectionLifecycle(bus: bus, nodeID: configuration.nodeID, hooks: hooks, anonymousPresence: configuration.anonymousPresence, logger: logger)
         let events = EventsController(hub: hub, bus: bus, configuration: configuration, lifecycle: lifecycle, renderer: renderer, logger: logger)
         let gate = PublisherGate(configuration: configuration.auth)
         let publish = PublishController(bus: bus, maximumBytes: configuration.maximumPublishBytes, gate: gate, hooks: hooks)
         let control = ControlController(bus: bus, gate: gate)
+        // Before every route: middleware is bound to the routes added after it.
+        router.add(middleware: CrossSiteGuard(allowedOrigins: configuration.allowedOrigins))
         router.get("events", use: events.stream)
         router.post("publish", use: publish.publish)
         router.post("users/:id/close", use: control.closeUser)
@@ -75,7 +78,7 @@ public struct ChorusNode: Sendable {
             )
         }
         let console: @Sendable (Request, ChorusRequestContext) -> Response = { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: ConsolePage.html)))
+            Response(status: .ok, headers: PageHeaders.html(), body: .init(byteBuffer: ByteBuffer(string: ConsolePage.html)))
         }
         router.get("console", use: console)
         if home { router.get("/", use: console) }
@@ -89,9 +92,16 @@ public struct ChorusNode: Sendable {
         router: Router<ChorusRequestContext>? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let idle = IdleConnections(maximum: configuration.maximumIdleConnections)
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [SmallReceiveBuffers(), HTTPVersionHandler.Installer(), IdleConnectionHandler(connections: idle)],
+            // Hummingbird's idle timeout closes a connection whose request head has not arrived in
+            // time (and a kept-alive one idle that long), never one whose response is running.
+            idleTimeout: TimeAmount(configuration.requestHeadTimeout)
+        )
         var app = Application(
             router: router ?? makeRouter(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [SmallReceiveBuffers()])),
+            server: .http1(configuration: http1),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chorus"),
             onServerRunning: onServerRunning,
             logger: logger

@@ -12,22 +12,33 @@ struct ConnectionLifecycle: Sendable {
     let bus: any Bus
     let nodeID: String
     let hooks: ChorusHooks
+    /// Whether anonymous subscribers are recorded in presence.
+    let anonymousPresence: Bool
     let logger: Logger
 
+    /// Whether a connection of `info` is recorded in presence.
+    func recordsPresence(of info: ConnectionInfo) -> Bool {
+        anonymousPresence || info.userID != nil
+    }
+
     func connected(_ connection: Connection) async {
-        do {
-            try await bus.addPresence(connection.presenceEntries(nodeID: nodeID))
-        } catch {
-            logger.warning("could not record presence: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+        if recordsPresence(of: connection.info) {
+            do {
+                try await bus.addPresence(connection.presenceEntries(nodeID: nodeID))
+            } catch {
+                logger.warning("could not record presence: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+            }
         }
         await hooks.onConnect(connection.subscription)
     }
 
     func disconnected(_ connection: Connection) async {
-        do {
-            try await bus.removePresence(connection.presenceEntries(nodeID: nodeID))
-        } catch {
-            logger.warning("could not remove presence: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+        if recordsPresence(of: connection.info) {
+            do {
+                try await bus.removePresence(connection.presenceEntries(nodeID: nodeID))
+            } catch {
+                logger.warning("could not remove presence: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+            }
         }
         await hooks.onDisconnect(connection.subscription)
     }

@@ -13,10 +13,14 @@ import ServiceLifecycle
 ///
 /// In order: a `retry:` line; if the request carries `Last-Event-ID` (header, or `lastEventId`
 /// query parameter for clients that cannot set headers), every missed event that the delivery rule
-/// lets through, or a `reset` event if the history no longer has them all; then live events, with
-/// heartbeat comments when idle. The connection is registered with the Hub *before* the history is
-/// read and live events already covered by the replay are dropped by id, so the switch from
-/// replay to live has neither a gap nor a duplicate.
+/// lets through, or a `reset` event if the history no longer has them all (or never had the id);
+/// then live events, with heartbeat comments when idle. The connection is registered with the Hub
+/// *before* the history is read and live events already covered by the replay are dropped by id,
+/// so the switch from replay to live has neither a gap nor a duplicate.
+///
+/// The replay is read and written a page at a time, each page once the socket has taken the one
+/// before: a client that asks for a long replay and does not read it holds one page, not the
+/// history, and is cut off like any slow client.
 struct EventsController {
     let hub: Hub
     let bus: any Bus
@@ -25,57 +29,44 @@ struct EventsController {
     let renderer: ChangeRenderer?
     let logger: Logger
 
+    /// Events per replay page.
+    static let replayPageSize = 100
+
     func stream(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         let subscription = try await subscription(from: request)
         let lastEventID = try lastEventID(from: request)
         let wantsPresence = ["1", "true", "yes"].contains(request.uri.queryParameters.get("presence").map { String($0) } ?? "")
+        try checkPresenceSize(of: subscription)
 
-        guard let connection = hub.register(subscription, wantsPresence: wantsPresence, queueCapacity: configuration.queueCapacity, channel: context.channel) else {
+        guard let connection = hub.register(
+            subscription, wantsPresence: wantsPresence, queueCapacity: configuration.queueCapacity,
+            sendBufferBytes: configuration.streamSendBufferBytes, channel: context.channel
+        ) else {
             throw APIError.unavailable("this node holds its maximum of \(configuration.maximumConnections) connections; try another node", retryAfterSeconds: 5)
         }
+        // From here on everything acquired is released exactly once, whatever the client does.
+        let lease = StreamLease(connection: connection, hub: hub, lifecycle: lifecycle)
         await lifecycle.connected(connection)
+        lease.releaseWhenClosed(context.channel)
 
+        let frames = ReplayFrames(subscription: subscription, renderer: renderer, logger: logger)
         var initial = [ControlFrames.retry(configuration.retryInterval)]
-        var lastSent = lastEventID
+        var position = ReplayPosition(after: lastEventID)
         if let after = lastEventID {
             let replay: Replay
             do {
-                replay = try await bus.replay(after: after)
+                replay = try await bus.replay(after: after, limit: Self.replayPageSize)
             } catch {
-                hub.remove(connection)
-                await lifecycle.disconnected(connection)
+                await lease.release()
                 throw APIError.unavailable("the history is unavailable, cannot resume after \(after): \(error.message)")
             }
-            if replay.isComplete {
-                var changes: [Envelope] = []
-                for envelope in replay.events where DeliveryRule.delivers(envelope, to: subscription) {
-                    if renderer != nil, !envelope.paths.isEmpty {
-                        changes.append(envelope)
-                    } else if let bytes = try? SSEEncoder.encode(ServerSentEvent(envelope)) {
-                        initial.append(ByteBuffer(bytes: bytes))
-                    }
-                }
-                if let renderer, !changes.isEmpty {
-                    // Rendered from current data, so they stand for everything replayed: they
-                    // carry the last replayed id, never an older one.
-                    for change in ChangeFrames.merge(changes) {
-                        let events = await renderer.render(change, subscription.info.userID)
-                        if let frames = ChangeFrames.encode(events, id: replay.events.last?.id, logger: logger) {
-                            initial.append(frames)
-                        }
-                    }
-                }
-            } else {
-                initial.append(ControlFrames.reset(id: replay.events.last?.id))
-            }
-            lastSent = replay.events.last?.id ?? after
+            initial += await position.advance(with: replay, frames: frames)
         }
 
-        let hub = self.hub
-        let lifecycle = self.lifecycle
+        let bus = self.bus
         let logger = self.logger
         let initialFrames = initial
-        let resumeAfter = lastSent
+        let start = position
         var headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8",
             .cacheControl: "no-cache",
@@ -83,22 +74,42 @@ struct EventsController {
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             // Hummingbird has written the head; from here the stream's frames go straight to the
-            // socket from the Hub's event-loop tasks, and this task only waits for the end.
+            // socket (the replay from this task, live events from the Hub's event-loop tasks).
             logger.debug("stream opened", metadata: ["chorus.conn": "\(connection.id)"])
             let reason = await withGracefulShutdownHandler {
-                await connection.writer.run(initial: initialFrames, after: resumeAfter)
+                await Self.run(connection, initial: initialFrames, from: start, bus: bus, frames: frames, logger: logger)
             } onGracefulShutdown: {
                 connection.close(.shutdown)
             }
             if reason == .overflow {
                 logger.info("disconnecting a slow client: it fell too far behind", metadata: ["chorus.conn": "\(connection.id)"])
             }
-            hub.remove(connection)
-            await lifecycle.disconnected(connection)
+            await lease.release()
             logger.debug("stream closed: \(reason.rawValue)", metadata: ["chorus.conn": "\(connection.id)"])
             // The chunked body's end; fails (and Hummingbird closes) if the client is gone.
             try await writer.finish(nil)
         })
+    }
+
+    /// Writes the replay page by page, then goes live; returns when the stream ends.
+    private static func run(
+        _ connection: Connection, initial: [ByteBuffer], from start: ReplayPosition, bus: any Bus, frames: ReplayFrames, logger: Logger
+    ) async -> CloseReason {
+        let writer = connection.writer
+        var position = start
+        guard await writer.begin(initial) else { return await writer.goLive(after: position.lastSent) }
+        while let after = position.next {
+            let replay: Replay
+            do {
+                replay = try await bus.replay(after: after, limit: replayPageSize)
+            } catch {
+                logger.warning("the history became unavailable during a replay: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+                connection.close(.historyUnavailable)
+                break
+            }
+            guard await writer.continueReplay(await position.advance(with: replay, frames: frames)) else { break }
+        }
+        return await writer.goLive(after: position.lastSent)
     }
 
     private func subscription(from request: Request) async throws -> Subscription {
@@ -124,6 +135,17 @@ struct EventsController {
         return Subscription(scopes: Set(scopes), info: info)
     }
 
+    /// Refuses a stream whose presence entries would take more than the node allows in the bus.
+    private func checkPresenceSize(of subscription: Subscription) throws(APIError) {
+        guard lifecycle.recordsPresence(of: subscription.info) else { return }
+        let perScope = (subscription.info.userID?.utf8.count ?? 0) + (subscription.info.sessionID?.utf8.count ?? 0)
+            + configuration.nodeID.utf8.count + PresenceEntry.overheadBytes
+        let bytes = subscription.scopes.reduce(0) { $0 + $1.utf8.count + perScope }
+        guard bytes <= configuration.maximumPresenceBytes else {
+            throw APIError.badRequest("presence-too-large", "this stream's presence would take \(bytes) bytes (\(subscription.scopes.count) scopes; at most \(configuration.maximumPresenceBytes)): subscribe to fewer or shorter scopes, or use a shorter session id")
+        }
+    }
+
     private func lastEventID(from request: Request) throws -> EventID? {
         let text = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters.get("lastEventId").map { String($0) }
         guard let text, !text.isEmpty else { return nil }
@@ -131,5 +153,33 @@ struct EventsController {
             throw APIError.badRequest("invalid-last-event-id", "Last-Event-ID '\(text.prefix(64))' is not an event id of the form <milliseconds>-<sequence>")
         }
         return id
+    }
+}
+
+/// Where a stream's replay stands: the next page to read, and the newest id written.
+struct ReplayPosition: Sendable {
+    /// Read the next page after this id; `nil` when the replay is done.
+    private(set) var next: EventID?
+    /// The newest event id the stream has been given (live events up to it are dropped).
+    private(set) var lastSent: EventID?
+
+    init(after lastEventID: EventID?) {
+        next = nil
+        lastSent = lastEventID
+    }
+
+    /// Takes one page read after ``next`` (or after the client's id): its frames, or a reset when
+    /// events after the id are gone or the id was never issued.
+    mutating func advance(with replay: Replay, frames: ReplayFrames) async -> [ByteBuffer] {
+        guard replay.isComplete else {
+            // The client reloads its state; it resumes from the newest event, whose id the reset
+            // carries (never from an id of the future, which would mute every live event).
+            next = nil
+            lastSent = replay.latestID
+            return [ControlFrames.reset(id: replay.latestID)]
+        }
+        if let last = replay.events.last?.id { lastSent = last }
+        next = replay.events.count >= EventsController.replayPageSize ? lastSent : nil
+        return await frames.frames(for: replay.events)
     }
 }

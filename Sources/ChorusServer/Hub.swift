@@ -15,7 +15,8 @@ public final class Hub: BusReceiver {
     private struct State {
         var connections: [Int: Connection] = [:]
         /// Per scope, its connections per event loop slot.
-        var byScope: [String: [[Int: Connection]]] = [:]
+        /// Keyed by exact bytes: `é` and `e` + U+0301 are two scopes.
+        var byScope: [ExactString: [[Int: Connection]]] = [:]
         /// Every connection per event loop slot (heartbeats, resets).
         var byLoop: [[Int: Connection]] = []
         /// One inbox per event loop seen so far; a connection's `loopSlot` indexes this.
@@ -50,31 +51,31 @@ public final class Hub: BusReceiver {
 
     /// The number of open connections subscribed to `scope`.
     public func connectionCount(scope: String) -> Int {
-        state.withLock { $0.byScope[scope]?.reduce(0) { $0 + $1.count } ?? 0 }
+        state.withLock { $0.byScope[ExactString(scope)]?.reduce(0) { $0 + $1.count } ?? 0 }
     }
 
     /// The identities of the open connections in `scope`.
     public func connections(in scope: String) -> [ConnectionInfo] {
-        state.withLock { $0.byScope[scope]?.flatMap { $0.values.map(\.info) } ?? [] }
+        state.withLock { $0.byScope[ExactString(scope)]?.flatMap { $0.values.map(\.info) } ?? [] }
     }
 
     /// Registers a connection whose stream is written on `channel`; from now on it receives live
     /// events (queued until its writer runs). Returns `nil` at the cap.
-    func register(_ subscription: Subscription, wantsPresence: Bool = false, queueCapacity: Int, channel: any Channel) -> Connection? {
+    func register(_ subscription: Subscription, wantsPresence: Bool = false, queueCapacity: Int, sendBufferBytes: Int? = nil, channel: any Channel) -> Connection? {
         state.withLock { state in
             guard state.connections.count < maximumConnections else { return nil }
             state.nextID += 1
             let slot = state.slot(of: channel.eventLoop)
             let connection = Connection(
                 id: state.nextID, presenceID: "\(instance)-\(state.nextID)", subscription: subscription,
-                wantsPresence: wantsPresence, writer: StreamWriter(channel: channel, capacity: queueCapacity), loopSlot: slot
+                wantsPresence: wantsPresence, writer: StreamWriter(channel: channel, capacity: queueCapacity, sendBufferBytes: sendBufferBytes), loopSlot: slot
             )
             state.connections[connection.id] = connection
             state.byLoop[slot][connection.id] = connection
             if subscription.info.expiresAt != nil { state.expiring[connection.id] = connection }
             let loopCount = state.inboxes.count
             for scope in subscription.scopes {
-                state.byScope[scope, default: []].withSlot(slot, loopCount: loopCount) { $0[connection.id] = connection }
+                state.byScope[ExactString(scope), default: []].withSlot(slot, loopCount: loopCount) { $0[connection.id] = connection }
             }
             return connection
         }
@@ -88,8 +89,9 @@ public final class Hub: BusReceiver {
             state.expiring.removeValue(forKey: connection.id)
             state.byLoop[connection.loopSlot].removeValue(forKey: connection.id)
             for scope in connection.subscription.scopes {
-                state.byScope[scope]?[connection.loopSlot].removeValue(forKey: connection.id)
-                if state.byScope[scope]?.allSatisfy(\.isEmpty) == true { state.byScope.removeValue(forKey: scope) }
+                let key = ExactString(scope)
+                state.byScope[key]?[connection.loopSlot].removeValue(forKey: connection.id)
+                if state.byScope[key]?.allSatisfy(\.isEmpty) == true { state.byScope.removeValue(forKey: key) }
             }
         }
     }
@@ -121,7 +123,7 @@ public final class Hub: BusReceiver {
     }
 
     private func deliver(_ envelope: Envelope, into batches: inout [LoopBatch]) {
-        guard let perLoop = state.withLock({ $0.byScope[envelope.scope] }) else { return }
+        guard let perLoop = state.withLock({ $0.byScope[ExactString(envelope.scope)] }) else { return }
         let bytes: [UInt8]
         do {
             bytes = try SSEEncoder.encode(ServerSentEvent(envelope))
@@ -138,20 +140,20 @@ public final class Hub: BusReceiver {
         /// The same bytes for every recipient.
         case shared(ByteBuffer)
         /// The bytes for each user (`nil`: anonymous); recipients whose user has none get nothing.
-        case perUser([String?: ByteBuffer])
+        case perUser([ExactString?: ByteBuffer])
     }
 
     /// Sends the rendering of `change` to the connections of this node that the delivery rule
     /// gives it to, after everything received before it.
     func deliver(rendered change: Envelope, _ frames: RenderedFrames) {
-        guard let perLoop = state.withLock({ $0.byScope[change.scope] }) else { return }
+        guard let perLoop = state.withLock({ $0.byScope[ExactString(change.scope)] }) else { return }
         var batches: [LoopBatch] = []
         switch frames {
         case .shared(let bytes):
             add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: .of(change), into: &batches)
         case .perUser(let byUser):
             for (user, bytes) in byUser {
-                add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: .user(user, change), into: &batches)
+                add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: .user(user?.value, change), into: &batches)
             }
         }
         dispatch(&batches)
@@ -159,12 +161,12 @@ public final class Hub: BusReceiver {
 
     /// The users (`nil` for anonymous subscribers) of this node's connections that the delivery
     /// rule gives `envelope` to: whom a per-user rendering must be made for.
-    func recipientUsers(of envelope: Envelope) -> Set<String?> {
-        let perLoop = state.withLock { $0.byScope[envelope.scope] } ?? []
-        var users: Set<String?> = []
+    func recipientUsers(of envelope: Envelope) -> Set<ExactString?> {
+        let perLoop = state.withLock { $0.byScope[ExactString(envelope.scope)] } ?? []
+        var users: Set<ExactString?> = []
         for members in perLoop {
             for connection in members.values where DeliveryRule.delivers(envelope, toScopeMember: connection.info) {
-                users.insert(connection.info.userID)
+                users.insert(connection.info.userID.map(ExactString.init))
             }
         }
         return users
@@ -173,7 +175,7 @@ public final class Hub: BusReceiver {
     /// Sends a presence change to the streams of its scope that asked for presence (not to the
     /// connection it is about).
     private func announce(_ name: String, _ entry: PresenceEntry, into batches: inout [LoopBatch]) {
-        guard let perLoop = state.withLock({ $0.byScope[entry.scope] }) else { return }
+        guard let perLoop = state.withLock({ $0.byScope[ExactString(entry.scope)] }) else { return }
         let frame = Outbound(id: nil, frame: ControlFrames.presence(name, entry))
         add(frame, to: perLoop, recipients: .presence(excluding: entry.connectionID), into: &batches)
     }
@@ -203,7 +205,7 @@ public final class Hub: BusReceiver {
     public func closeUser(_ userID: String, scope: String?) -> Int {
         let matching = state.withLock { state in
             state.connections.values.filter { connection in
-                connection.info.userID == userID && (scope.map { connection.subscription.scopes.contains($0) } ?? true)
+                connection.info.userID.isExactly(userID) && (scope.map { connection.subscription.scopes.containsExactly($0) } ?? true)
             }
         }
         for connection in matching { connection.close(.userClosed) }

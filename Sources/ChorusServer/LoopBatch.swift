@@ -22,7 +22,7 @@ enum Recipients: Sendable {
         switch self {
         case .envelope(let envelope): DeliveryRule.delivers(envelope, toScopeMember: connection.info)
         case .presence(let excluded): connection.wantsPresence && connection.presenceID != excluded
-        case .user(let user, let envelope): connection.info.userID == user && DeliveryRule.delivers(envelope, toScopeMember: connection.info)
+        case .user(let user, let envelope): connection.info.userID.isExactly(user) && DeliveryRule.delivers(envelope, toScopeMember: connection.info)
         case .everyone: true
         }
     }

@@ -26,6 +26,30 @@ public struct NodeConfiguration: Sendable {
     public var nodeID: String
     /// Subscriber tokens, anonymous access and publisher keys.
     public var auth: AuthConfiguration
+    /// A client must send a complete request head within this long of connecting, or of its
+    /// previous response ending on a kept-alive connection; otherwise the connection is closed.
+    /// Open streams are not affected. This is what stops slowloris clients.
+    public var requestHeadTimeout: Duration
+    /// The most connections that may wait for a request head at once (new ones, and kept-alive ones
+    /// between requests). When one more arrives, the one that has waited longest is closed, so
+    /// idle or half-sent connections can never use up the file descriptors that streams, health
+    /// checks and publishes need.
+    public var maximumIdleConnections: Int
+    /// Browser origins (`https://app.example.com`) that may publish and use the control
+    /// endpoints from their pages, besides the node's own origin. `*` allows every origin (never
+    /// with credentials). Requests from any other site are refused with `403 cross-site-request`.
+    public var allowedOrigins: [String]
+    /// The most bytes one connection's presence entries may take in the bus (roughly: per scope,
+    /// the scope, user and session ids and ~100 bytes). A stream that would record more is refused
+    /// with `400 presence-too-large`: many long scopes must not fill Redis.
+    public var maximumPresenceBytes: Int
+    /// Whether subscribers without a token are recorded in presence. Off, anonymous streams still
+    /// work (and may ask for join/leave events) but are not listed and not announced.
+    public var anonymousPresence: Bool
+    /// The kernel send buffer of each stream's socket (`SO_SNDBUF`, which Linux doubles), in bytes;
+    /// `nil` keeps the kernel's autotuning (up to `tcp_wmem`'s maximum, 4 MiB by default). A small
+    /// cap bounds what a client that stopped reading can hold in kernel memory before it is cut off.
+    public var streamSendBufferBytes: Int?
 
     /// Creates a configuration; every value has a production default.
     public init(
@@ -38,7 +62,13 @@ public struct NodeConfiguration: Sendable {
         maximumConnections: Int = 10_000,
         maximumScopesPerConnection: Int = 64,
         nodeID: String = "node",
-        auth: AuthConfiguration = .init()
+        auth: AuthConfiguration = .init(),
+        requestHeadTimeout: Duration = .seconds(10),
+        maximumIdleConnections: Int = 1024,
+        allowedOrigins: [String] = [],
+        maximumPresenceBytes: Int = 8192,
+        anonymousPresence: Bool = true,
+        streamSendBufferBytes: Int? = 65536
     ) {
         self.host = host
         self.port = port
@@ -50,5 +80,11 @@ public struct NodeConfiguration: Sendable {
         self.maximumScopesPerConnection = maximumScopesPerConnection
         self.nodeID = nodeID
         self.auth = auth
+        self.requestHeadTimeout = requestHeadTimeout
+        self.maximumIdleConnections = maximumIdleConnections
+        self.allowedOrigins = allowedOrigins
+        self.maximumPresenceBytes = maximumPresenceBytes
+        self.anonymousPresence = anonymousPresence
+        self.streamSendBufferBytes = streamSendBufferBytes
     }
 }

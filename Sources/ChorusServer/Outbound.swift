@@ -55,11 +55,14 @@ public enum CloseReason: String, Sendable, Hashable {
     case userClosed = "user-closed"
     /// The token that identified the user expired; the client should come back with a fresh one.
     case tokenExpired = "token-expired"
+    /// The history could not be read to finish a replay; the client should come back (to this or
+    /// another node) and resume from the last event it got.
+    case historyUnavailable = "history-unavailable"
 
     /// Whether the client is told with a `close` event before the stream ends.
     var sendsCloseEvent: Bool {
         switch self {
-        case .shutdown, .userClosed, .tokenExpired: true
+        case .shutdown, .userClosed, .tokenExpired, .historyUnavailable: true
         case .clientGone, .overflow: false
         }
     }

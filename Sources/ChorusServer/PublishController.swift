@@ -4,10 +4,11 @@ import NIOCore
 
 /// `POST /publish`: one envelope or an array, as JSON. Answers `202` with the assigned ids.
 ///
-/// Needs a publisher key (see ``PublisherGate``). Nothing is published unless the whole body is
-/// valid and the ``ChorusHooks/onPublish`` hook lets every event through: too large is `413`,
-/// malformed is `400`, a veto is `403`, and a bus that cannot reach its backend gives `503` with
-/// `Retry-After`.
+/// Needs a publisher key (see ``PublisherGate``), `Content-Type: application/json`, and must not
+/// come from a page on another site (``CrossSiteGuard``). Nothing is published unless the whole
+/// body is valid and the ``ChorusHooks/onPublish`` hook lets every event through: cross-site is
+/// `403`, another content type `415`, too large is `413`, malformed is `400`, a veto is `403`, and
+/// a bus that cannot reach its backend gives `503` with `Retry-After`.
 struct PublishController {
     let bus: any Bus
     let maximumBytes: Int
@@ -16,6 +17,7 @@ struct PublishController {
 
     func publish(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         try gate.check(request, context: context)
+        try Self.requireJSON(request)
         var request = request
         let body: ByteBuffer
         do {
@@ -45,6 +47,18 @@ struct PublishController {
             throw Self.apiError(error, doing: "nothing was published")
         }
         return jsonResponse(.accepted, .object([("ids", .array(ids.map { .string($0.description) }))]))
+    }
+
+    /// Refuses a body that is not declared JSON with `415`. A browser can send a form or
+    /// `text/plain` to any site without asking; `application/json` from another origin needs a
+    /// CORS preflight first, which is one more thing a cross-site page cannot get past.
+    static func requireJSON(_ request: Request) throws(APIError) {
+        let declared = request.headers[.contentType] ?? ""
+        let mediaType = declared.split(separator: ";", maxSplits: 1).first.map { $0.filter { $0 != " " && $0 != "\t" }.lowercased() } ?? ""
+        guard mediaType == "application/json" else {
+            throw APIError(.unsupportedMediaType, code: "unsupported-media-type",
+                           message: "publish bodies must be sent with Content-Type: application/json (got \(declared.isEmpty ? "none" : "'\(declared.prefix(100))'"))")
+        }
     }
 
     /// The HTTP answer to a bus failure.

@@ -2,7 +2,8 @@ import NIOCore
 
 /// A pass-through handler next to the socket (first in the pipeline, below the HTTP encoder)
 /// through which a live SSE stream writes its pre-framed chunks: one write per frame, no HTTP part
-/// to box or re-frame per subscriber. It also tells the stream when the client goes away.
+/// to box or re-frame per subscriber. It also tells the stream when the client goes away and when
+/// the socket can take more (a replay is written as the socket drains).
 ///
 /// Added and removed by its ``StreamWriter`` only, on the channel's event loop.
 final class StreamChunkHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -12,13 +13,16 @@ final class StreamChunkHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = IOData
 
     private var writer: StreamWriter?
+    /// Whether the response is chunked (HTTP/1.1) or the bare body of an HTTP/1.0 response.
+    private let chunked: Bool
 
-    init(writer: StreamWriter) {
+    init(writer: StreamWriter, chunked: Bool) {
         self.writer = writer
+        self.chunked = chunked
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        writer?.attached(context)
+        writer?.attached(context, chunked: chunked)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -30,6 +34,11 @@ final class StreamChunkHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         context.fireChannelInactive()
         writer?.clientGone()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        writer?.writabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -1,5 +1,10 @@
 import ChorusCore
 import DequeModule
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
@@ -7,21 +12,27 @@ import NIOHTTPTypes
 /// Writes one SSE stream's frames straight to its channel, on the channel's event loop.
 ///
 /// A stream starts *starting*: the Hub may already deliver live events (the connection is
-/// registered before the history is read), and they wait in a bounded queue. ``run(initial:after:)``
-/// then, in one event-loop task, writes the `retry:` line and the replay, the queued events (those
-/// the replay already covered dropped by id), and turns the stream *live*: from then on the Hub's
-/// per-loop batches write each frame to the socket as it comes, with no task switch per connection
-/// and one flush per connection per batch.
+/// registered before the history is read), and they wait in a bounded queue. The stream's task
+/// then ``begin(_:)``s it with the `retry:` line and the first page of its replay, writes each
+/// further page with ``continueReplay(_:)`` once the socket has taken the one before, and
+/// ``goLive(after:)`` writes the queued events (those the replay already covered dropped by id)
+/// and turns the stream *live*: from then on the Hub's per-loop batches write each frame to the
+/// socket as it comes, with no task switch per connection and one flush per connection per batch.
+///
+/// What a stream holds in memory is bounded whatever its client does: one replay page at a time,
+/// and `capacity` queued frames (shared with every other stream that gets them).
 ///
 /// A client that does not read is cut off, never silently skipped: once the channel is not
-/// writable (NIO's buffer is over its high watermark) it may fall `capacity` more frames behind,
-/// then the channel is closed and the client reconnects with `Last-Event-ID`.
+/// writable (NIO's buffer is over its high watermark) it may fall `capacity` more frames behind
+/// (or, in its replay, make no progress for ``stalledTicksAllowed`` heartbeat ticks), then the
+/// connection is reset, dropping what was queued for it, and the client comes back with
+/// `Last-Event-ID`.
 ///
 /// `@unchecked Sendable`: the mutable state is confined to `eventLoop`. Every method that touches it
-/// runs there (the Hub calls them from its loop tasks; ``close(_:)`` and ``run(initial:after:)`` hop).
+/// asserts it runs there (the Hub calls them from its loop tasks; the async entry points hop).
 final class StreamWriter: @unchecked Sendable {
     private enum Phase {
-        /// The initial frames are not written yet; live frames wait in `pending`.
+        /// The replay is being written; live frames wait in `pending`.
         case starting
         /// Frames go straight to the socket.
         case live
@@ -31,15 +42,20 @@ final class StreamWriter: @unchecked Sendable {
 
     /// Where the chunks go.
     private enum Sink {
-        /// Below Hummingbird's HTTP/1.1 encoder: the pre-framed chunk, one write.
-        case chunks(ChannelHandlerContext)
+        /// Below Hummingbird's HTTP/1.1 encoder: the pre-framed chunk (or, for an HTTP/1.0 client,
+        /// the bare frame), one write.
+        case socket(ChannelHandlerContext, chunked: Bool)
         /// Through the whole pipeline as a body part (any other pipeline, e.g. HTTP/2): the bare frame.
         case parts
     }
 
+    /// Heartbeat ticks a replay may wait for a socket that takes nothing before the client is cut off.
+    static let stalledTicksAllowed = 2
+
     let eventLoop: any EventLoop
     private let channel: any Channel
     private let capacity: Int
+    private let sendBufferBytes: Int?
     private var phase = Phase.starting
     private var sink: Sink?
     private var pending: Deque<Outbound> = []
@@ -48,21 +64,43 @@ final class StreamWriter: @unchecked Sendable {
     private var activeSinceTick = false
     private var needsFlush = false
     private var framesWhileUnwritable = 0
+    /// The replay's task, waiting for the socket to take the page it was given.
+    private var waitingForRoom: CheckedContinuation<Bool, Never>?
+    private var stalledTicks = 0
     private var ended: CheckedContinuation<CloseReason, Never>?
 
-    init(channel: any Channel, capacity: Int) {
+    init(channel: any Channel, capacity: Int, sendBufferBytes: Int? = nil) {
         self.channel = channel
         self.eventLoop = channel.eventLoop
         self.capacity = capacity
+        self.sendBufferBytes = sendBufferBytes
     }
 
     // MARK: Any thread
 
-    /// Writes `initial` (raw SSE frames), then what was delivered meanwhile that is newer than
-    /// `lastEventID`, then goes live. Returns when the stream ends, with the reason.
-    func run(initial: [ByteBuffer], after lastEventID: EventID?) async -> CloseReason {
+    /// Attaches to the socket and writes `frames` (the `retry:` line, the first replay page), also
+    /// when the stream was closed meanwhile with a close event (which follows them). Returns
+    /// `false` if there is nothing more to write before ``goLive(after:)``: the client left, or
+    /// the stream is being closed.
+    func begin(_ frames: [ByteBuffer]) async -> Bool {
         await withCheckedContinuation { continuation in
-            eventLoop.execute { self.start(initial: initial, after: lastEventID, continuation: continuation) }
+            eventLoop.execute { self.beginOnLoop(frames, continuation) }
+        }
+    }
+
+    /// Writes one more page of the replay, and returns once the socket has room for the next one:
+    /// `true` to go on, `false` once the stream is over or is being closed.
+    func continueReplay(_ frames: [ByteBuffer]) async -> Bool {
+        await withCheckedContinuation { continuation in
+            eventLoop.execute { self.writePage(frames, continuation) }
+        }
+    }
+
+    /// Writes what was delivered meanwhile that is newer than `lastEventID`, then goes live.
+    /// Returns when the stream ends, with the reason.
+    func goLive(after lastEventID: EventID?) async -> CloseReason {
+        await withCheckedContinuation { continuation in
+            eventLoop.execute { self.goLiveOnLoop(after: lastEventID, continuation) }
         }
     }
 
@@ -85,7 +123,7 @@ final class StreamWriter: @unchecked Sendable {
             return
         case .starting:
             guard closeReason == nil else { return }
-            guard pending.count < capacity else { return overflow() }
+            guard pending.count < capacity else { return cutOff() }
             pending.append(item)
             activeSinceTick = true
         case .live:
@@ -97,7 +135,7 @@ final class StreamWriter: @unchecked Sendable {
                 framesWhileUnwritable = 0
             } else {
                 framesWhileUnwritable += 1
-                guard framesWhileUnwritable <= capacity else { return overflow() }
+                guard framesWhileUnwritable <= capacity else { return cutOff() }
             }
             write(item)
             activeSinceTick = true
@@ -109,16 +147,21 @@ final class StreamWriter: @unchecked Sendable {
         guard needsFlush else { return }
         needsFlush = false
         switch sink {
-        case .chunks(let context): context.flush()
+        case .socket(let context, _): context.flush()
         case .parts: channel.flush()
         case nil: break
         }
     }
 
-    /// Sends a heartbeat comment if nothing was delivered since the last call.
+    /// Sends a heartbeat comment if nothing was delivered since the last call; cuts off a replay
+    /// that has been waiting for a socket that takes nothing.
     func heartbeatIfIdle() {
         eventLoop.assertInEventLoop()
         defer { activeSinceTick = false }
+        if waitingForRoom != nil {
+            stalledTicks += 1
+            if stalledTicks > Self.stalledTicksAllowed { return cutOff() }
+        }
         guard !activeSinceTick else { return }
         switch phase {
         case .starting:
@@ -131,6 +174,14 @@ final class StreamWriter: @unchecked Sendable {
         }
     }
 
+    /// The socket's writability changed: a replay waiting for room may go on.
+    func writabilityChanged() {
+        guard channel.isWritable, let waiting = waitingForRoom else { return }
+        waitingForRoom = nil
+        stalledTicks = 0
+        waiting.resume(returning: closeReason == nil && phase == .starting)
+    }
+
     /// The channel is gone, or the client closed its side: end without writing more.
     func clientGone() {
         closeOnLoop(.clientGone)
@@ -138,15 +189,50 @@ final class StreamWriter: @unchecked Sendable {
 
     /// The chunk handler left the pipeline (the channel closed): forget its context.
     func detach() {
-        if case .chunks = sink { sink = nil }
+        if case .socket = sink { sink = nil }
         clientGone()
     }
 
-    private func start(initial: [ByteBuffer], after lastEventID: EventID?, continuation: CheckedContinuation<CloseReason, Never>) {
+    /// Called by the chunk handler once it is in the pipeline.
+    func attached(_ context: ChannelHandlerContext, chunked: Bool) {
+        sink = .socket(context, chunked: chunked)
+    }
+
+    private func beginOnLoop(_ frames: [ByteBuffer], _ continuation: CheckedContinuation<Bool, Never>) {
+        guard closeReason == nil || closeReason?.sendsCloseEvent == true, channel.isActive, attachSink() else {
+            closeOnLoop(.clientGone)
+            return continuation.resume(returning: false)
+        }
+        if let sendBufferBytes {
+            // Bounds the kernel memory a client that stops reading can pin before it is cut off.
+            try? channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(sendBufferBytes))
+        }
+        writePage(frames, continuation, evenIfClosing: true)
+    }
+
+    private func writePage(_ frames: [ByteBuffer], _ continuation: CheckedContinuation<Bool, Never>, evenIfClosing: Bool = false) {
+        guard phase == .starting, closeReason == nil || evenIfClosing else { return continuation.resume(returning: false) }
+        for frame in frames { write(Outbound(id: nil, frame: frame)) }
+        flushIfNeeded()
+        guard channel.isWritable || !sinkReportsWritability else {
+            // Wait for the socket to take this page before the task reads the next one.
+            waitingForRoom = continuation
+            stalledTicks = 0
+            return
+        }
+        continuation.resume(returning: closeReason == nil)
+    }
+
+    /// Whether ``writabilityChanged()`` will be called (only the socket sink's handler sees it).
+    private var sinkReportsWritability: Bool {
+        if case .socket = sink { return true }
+        return false
+    }
+
+    private func goLiveOnLoop(after lastEventID: EventID?, _ continuation: CheckedContinuation<CloseReason, Never>) {
+        guard phase == .starting else { return continuation.resume(returning: closeReason ?? .clientGone) }
         ended = continuation
         if let closeReason, !closeReason.sendsCloseEvent { return finish(closeReason) }
-        guard channel.isActive, attachSink() else { return finish(.clientGone) }
-        for frame in initial { write(Outbound(id: nil, frame: frame)) }
         lastSent = lastEventID
         // Live frames that arrived meanwhile, in order; the close frame, if any, is the last.
         while let item = pending.popFirst() {
@@ -161,35 +247,35 @@ final class StreamWriter: @unchecked Sendable {
         phase = .live
     }
 
-    /// Puts a ``StreamChunkHandler`` next to the socket when the pipeline is Hummingbird's HTTP/1.1
-    /// one (its response is always chunked: `HTTP1ToHTTPServerCodec` answers as HTTP/1.1, and the
-    /// SSE response has no length). Any other pipeline gets body parts at the tail.
+    /// Puts a ``StreamChunkHandler`` next to the socket when the pipeline is Hummingbird's HTTP/1
+    /// one. Its response is chunked (`HTTP1ToHTTPServerCodec` answers as HTTP/1.1, and the SSE
+    /// response has no length), except to an HTTP/1.0 client (see ``HTTPVersionHandler``), which
+    /// gets the bare frames and the end of the connection as the end of the stream. Any other
+    /// pipeline gets body parts at the tail.
     private func attachSink() -> Bool {
         let pipeline = channel.pipeline.syncOperations
         do {
             _ = try pipeline.context(handlerType: HTTPResponseEncoder.self)
-            try pipeline.addHandler(StreamChunkHandler(writer: self), position: .first)
+            let http10 = (try? pipeline.handler(type: HTTPVersionHandler.self))?.respondingToHTTP10 ?? false
+            try pipeline.addHandler(StreamChunkHandler(writer: self, chunked: !http10), position: .first)
             return sink != nil
         } catch ChannelPipelineError.notFound {
             sink = .parts
-            channel.closeFuture.whenComplete { _ in self.clientGone() }
+            channel.closeFuture.whenComplete { _ in self.eventLoop.execute { self.clientGone() } }
             return true
         } catch {
             return false
         }
     }
 
-    /// Called by the chunk handler once it is in the pipeline.
-    func attached(_ context: ChannelHandlerContext) {
-        sink = .chunks(context)
-    }
-
     private func write(_ item: Outbound) {
-        guard item.chunk.readableBytes > 0 else { return }
         switch sink {
-        case .chunks(let context):
-            context.write(NIOAny(IOData.byteBuffer(item.chunk)), promise: nil)
+        case .socket(let context, let chunked):
+            let bytes = chunked ? item.chunk : item.frame
+            guard bytes.readableBytes > 0 else { return }
+            context.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
         case .parts:
+            guard item.chunk.readableBytes > 0 else { return }
             channel.write(HTTPResponsePart.body(item.frame), promise: nil)
         case nil:
             return
@@ -210,6 +296,10 @@ final class StreamWriter: @unchecked Sendable {
             } else {
                 pending.removeAll()
             }
+            if let waiting = waitingForRoom {
+                waitingForRoom = nil
+                waiting.resume(returning: false)
+            }
         case .live:
             if reason.sendsCloseEvent {
                 write(ControlFrames.closeFrame(reason))
@@ -219,9 +309,19 @@ final class StreamWriter: @unchecked Sendable {
         }
     }
 
-    private func overflow() {
+    /// Ends a client that fell too far behind with a reset (`SO_LINGER` 0): what is still queued
+    /// for it, in NIO and in the kernel, is dropped at once rather than kept in an orphaned socket
+    /// that tries to deliver it; the client resumes with `Last-Event-ID` anyway.
+    private func cutOff() {
+        closeReason = closeReason ?? .overflow
+        if let waiting = waitingForRoom {
+            waitingForRoom = nil
+            waiting.resume(returning: false)
+        }
         finish(.overflow)
-        channel.close(promise: nil)
+        let channel = self.channel
+        guard let socket = channel as? any SocketOptionProvider else { return channel.close(promise: nil) }
+        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func finish(_ reason: CloseReason) {
@@ -230,7 +330,7 @@ final class StreamWriter: @unchecked Sendable {
         pending.removeAll()
         // Take the handler out (it holds this writer) so a keep-alive connection's next request
         // sees Hummingbird's own pipeline; a closing channel removes it by itself.
-        if case .chunks(let context) = sink {
+        if case .socket(let context, _) = sink {
             sink = nil
             if channel.isActive { context.pipeline.syncOperations.removeHandler(context: context, promise: nil) }
         }

@@ -161,6 +161,40 @@ public enum BusContract {
         #expect(atEnd.events.isEmpty)
     }
 
+    /// A replay reads in pages: at most `limit` events each, the next page after the last id of
+    /// the one before, together exactly the later events; every page names the newest id.
+    public static func replayIsPaged(_ bus: any Bus) async throws {
+        var ids: [EventID] = []
+        for number in 0..<7 { ids += try await bus.publish([sample(number, tag: "page")]) }
+        var after = ids[0]
+        var pages: [[EventID]] = []
+        while pages.count < 10 {
+            let page = try await bus.replay(after: after, limit: 3)
+            #expect(page.isComplete)
+            #expect(page.latestID == ids.last)
+            pages.append(page.events.compactMap(\.id))
+            guard page.events.count == 3, let last = page.events.last?.id else { break }
+            after = last
+        }
+        #expect(pages == [Array(ids[1...3]), Array(ids[4...6]), []])
+    }
+
+    /// An id newer than every published event was never issued by this bus (a stale or forged
+    /// `Last-Event-ID`): the replay is incomplete, so the client is reset instead of muted until
+    /// the bus catches up with the id, and it names the newest id to resume from.
+    public static func replayAfterAnIDFromTheFutureIsIncomplete(_ bus: any Bus) async throws {
+        let ids = try await bus.publish([sample(0, tag: "future"), sample(1, tag: "future")])
+        let future = EventID(milliseconds: ids[1].milliseconds + 86_400_000, sequence: 0)
+        let replay = try await bus.replay(after: future)
+        #expect(!replay.isComplete)
+        #expect(replay.events.isEmpty)
+        #expect(replay.latestID == ids[1])
+        let justAfter = try await bus.replay(after: EventID(milliseconds: ids[1].milliseconds, sequence: ids[1].sequence + 1))
+        #expect(!justAfter.isComplete)
+        let atNewest = try await bus.replay(after: ids[1])
+        #expect(atNewest.isComplete && atNewest.events.isEmpty)
+    }
+
     /// Once the history dropped events, a replay from before them is incomplete, and the boundary
     /// is exact: after the newest dropped event it is complete. An id from before the history began
     /// (`.zero` included) is incomplete too. `historyCapacity` is the bus's (small) capacity.

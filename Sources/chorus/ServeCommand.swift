@@ -60,6 +60,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("anonymous-scopes"), help: "A scope pattern anonymous subscribers may use ('public:*', '**'); repeat for several. [CHORUS_ANONYMOUS_SCOPES, comma-separated, default **]")
     var anonymousScopes: [String] = []
 
+    @Option(name: .customLong("request-head-timeout"), help: "A connection must send its request head within this long (of connecting, or of its last response on a kept-alive connection); open streams are not affected. [CHORUS_REQUEST_HEAD_TIMEOUT, default 10s]")
+    var requestHeadTimeout: String?
+
+    @Option(name: .customLong("max-idle-connections"), help: "Most connections waiting for a request head at once; beyond it the longest-waiting is closed. [CHORUS_MAX_IDLE_CONNECTIONS, default 1024]")
+    var maxIdleConnections: String?
+
+    @Option(name: .customLong("cors-origin"), help: "A browser origin (https://app.example.com) whose pages may publish and close users; repeat for several. Other sites are refused. [CHORUS_CORS_ORIGINS, comma-separated]")
+    var corsOrigins: [String] = []
+
+    @Option(name: .customLong("max-presence-bytes"), help: "Most bytes one stream's presence entries may take in the bus; larger streams get 400. [CHORUS_MAX_PRESENCE_BYTES, default 8192]")
+    var maxPresenceBytes: String?
+
+    @Option(name: .customLong("anonymous-presence"), help: "on or off: whether subscribers without a token are recorded in presence. [CHORUS_ANONYMOUS_PRESENCE, default on]")
+    var anonymousPresence: String?
+
+    @Option(name: .customLong("stream-send-buffer"), help: "Kernel send buffer per stream socket in bytes (SO_SNDBUF; 0 keeps the kernel's autotuning). [CHORUS_STREAM_SEND_BUFFER, default 65536]")
+    var streamSendBuffer: String?
+
     @Flag(help: "Serve the live-document demo at / (reactive htmx blocks, presence, private notes). [CHORUS_DEMO=1]")
     var demo = false
 
@@ -91,6 +109,15 @@ struct ServeCommand: AsyncParsableCommand {
             default: max(64, min(10_000, descriptorLimit - 256)), range: 1...10_000_000
         )
         configuration.nodeID = try settings.string(nodeID, flagName: "--node-id", variable: "CHORUS_NODE_ID", default: "\(configuration.host):\(configuration.port)")
+        configuration.requestHeadTimeout = try settings.duration(requestHeadTimeout, flagName: "--request-head-timeout", variable: "CHORUS_REQUEST_HEAD_TIMEOUT", default: .seconds(10))
+        configuration.maximumIdleConnections = try settings.integer(maxIdleConnections, flagName: "--max-idle-connections", variable: "CHORUS_MAX_IDLE_CONNECTIONS", default: 1024, range: 1...1_000_000)
+        configuration.allowedOrigins = corsOrigins.isEmpty ? settings.list(variable: "CHORUS_CORS_ORIGINS") : corsOrigins
+        configuration.maximumPresenceBytes = try settings.integer(maxPresenceBytes, flagName: "--max-presence-bytes", variable: "CHORUS_MAX_PRESENCE_BYTES", default: 8192, range: 256...(16 << 20))
+        configuration.anonymousPresence = try settings.value(anonymousPresence, flagName: "--anonymous-presence", variable: "CHORUS_ANONYMOUS_PRESENCE", default: true, expected: "on or off") {
+            ["on": true, "off": false][$0.lowercased()]
+        }
+        let sendBuffer = try settings.integer(streamSendBuffer, flagName: "--stream-send-buffer", variable: "CHORUS_STREAM_SEND_BUFFER", default: 65536, range: 0...(64 << 20))
+        configuration.streamSendBufferBytes = sendBuffer == 0 ? nil : sendBuffer
         let historyCapacity = try settings.integer(history, flagName: "--history", variable: "CHORUS_HISTORY", default: 10_000, range: 1...10_000_000)
         let demo = demo || settings.optionalString(nil, variable: "CHORUS_DEMO").map { ["1", "true", "yes"].contains($0) } == true
         let redisText = settings.optionalString(redis, variable: "CHORUS_REDIS_URL")

@@ -14,13 +14,16 @@ checks what the two users see:
 - bob's tab, hidden while alice edits, catches up with Last-Event-ID when it is visible again;
 - bob's node frozen (SIGSTOP: the socket stays open, heartbeats stop): chorus.js notices within
   its heartbeat timeout, retries with backoff, and once the node runs again (SIGCONT) reconnects
-  and catches up with what alice wrote meanwhile.
+  and catches up with what alice wrote meanwhile;
+- bob closed for good (POST /users/bob/close): his htmx stream and a plain chorus.js source both
+  stop and stay stopped (htmx's SSE extension would otherwise make a new source within seconds).
 
 Screenshots of both pages go to $ARTIFACTS (default .build/browser-artifacts). Every process it
 starts is stopped by PID when it ends; every wait is bounded.
 
     CHORUS_BIN=.build/debug/chorus DEMO_ASSETS=.demo-assets python3 Tests/Browser/demo_test.py
 """
+import json
 import os
 import shutil
 import signal
@@ -85,6 +88,11 @@ def wait_http(url, what):
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"{what} did not answer {url} within 30 s")
+
+
+def health(node):
+    with urllib.request.urlopen(node + "/healthz", timeout=2) as response:
+        return json.load(response)
 
 
 def browser():
@@ -238,6 +246,23 @@ def run(log_dir):
         side_by_side(os.path.join(ARTIFACTS, "demo-alice.png"), os.path.join(ARTIFACTS, "demo-bob.png"),
                      os.path.join(ARTIFACTS, "demo.png"))
         print(f"screenshots in {ARTIFACTS}")
+
+        # Bob is closed for good (logout, ban): his tab must stay closed, under htmx (whose SSE
+        # extension makes a new source after every error) and without it.
+        stream_url = bob.execute_script("return document.querySelector('[sse-connect]').getAttribute('sse-connect')")
+        bob.execute_script("window.plainSource = Chorus.connect(arguments[0])", stream_url)
+        wait_until(bob, "bob's plain chorus.js source is open", lambda d: d.execute_script("return window.plainSource.readyState") == 1)
+        wait_until(bob, "node B holds bob's two streams", lambda d: health(node_b)["connections"] == 2)
+        request = urllib.request.Request(node_a + "/users/bob/close", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 202, f"close-user answered {response.status}"
+        wait_until(bob, "bob's tab is disconnected", lambda d: state(d) == "disconnected")
+        wait_until(bob, "bob's plain source is closed", lambda d: d.execute_script("return window.plainSource.readyState") == 2)
+        time.sleep(5)  # htmx retries a closed source within about 2 s: none may come back
+        assert state(bob) == "disconnected", "bob's tab reconnected after a close with reconnect:false"
+        connections = health(node_b)["connections"]
+        assert connections == 0, f"node B holds {connections} streams of a closed user"
+        print("ok: a close with reconnect:false stopped bob's tab for good, under htmx and without it")
     finally:
         for driver in (alice, bob):
             driver.quit()

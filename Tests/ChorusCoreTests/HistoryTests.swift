@@ -24,7 +24,7 @@ struct HistoryTests {
         #expect(ring.count == 0)
         #expect(ring.lastID == nil)
         #expect(ring.floor == .zero)
-        #expect(ring.replay(after: .zero) == Replay(events: [], isComplete: true))
+        #expect(ring.replay(after: .zero).withoutLatest == Replay(events: [], isComplete: true))
     }
 
     @Test("it keeps at most its capacity, dropping the oldest first")
@@ -41,7 +41,7 @@ struct HistoryTests {
         let ring = Self.history(capacity: 1, count: 4)
         #expect(ring.count == 1)
         #expect(ring.floor == Self.id(3))
-        #expect(ring.replay(after: Self.id(3)) == Replay(events: [Self.envelope(4)], isComplete: true))
+        #expect(ring.replay(after: Self.id(3)).withoutLatest == Replay(events: [Self.envelope(4)], isComplete: true))
         #expect(ring.replay(after: Self.id(2)).isComplete == false)
     }
 
@@ -56,13 +56,31 @@ struct HistoryTests {
     @Test("replay after the last id is empty and complete")
     func afterLast() {
         let ring = Self.history(capacity: 10, count: 5)
-        #expect(ring.replay(after: Self.id(5)) == Replay(events: [], isComplete: true))
+        #expect(ring.replay(after: Self.id(5)).withoutLatest == Replay(events: [], isComplete: true))
     }
 
-    @Test("replay after an id newer than anything published is empty and complete")
+    @Test("replay after an id newer than anything published is empty and incomplete, with the newest id to resume from")
     func afterFuture() {
         let ring = Self.history(capacity: 10, count: 5)
-        #expect(ring.replay(after: Self.id(99)) == Replay(events: [], isComplete: true))
+        #expect(ring.replay(after: Self.id(99)) == Replay(events: [], isComplete: false, latestID: Self.id(5)))
+        #expect(HistoryRing(capacity: 3, floor: Self.id(10)).replay(after: Self.id(11)).isComplete == false)
+    }
+
+    @Test("a replay is read in pages: at most limit events, and the next page starts after the last")
+    func pages() {
+        let ring = Self.history(capacity: 10, count: 10)
+        var after = ring.floor
+        var pages: [[UInt64]] = []
+        while true {
+            let page = ring.replay(after: after, limit: 3)
+            #expect(page.isComplete)
+            #expect(page.latestID == Self.id(10))
+            pages.append(Self.ms(page))
+            guard page.events.count == 3, let last = page.events.last?.id else { break }
+            after = last
+        }
+        #expect(pages == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]])
+        #expect(ring.replay(after: ring.floor, limit: 0).events.isEmpty)
     }
 
     @Test("replay after an id between two retained ids starts at the next retained one")
@@ -95,7 +113,7 @@ struct HistoryTests {
     @Test("replay after exactly the floor is complete: nothing after it was dropped")
     func afterFloor() {
         let ring = Self.history(capacity: 3, count: 10)
-        #expect(ring.replay(after: ring.floor) == Replay(events: [8, 9, 10].map(Self.envelope), isComplete: true))
+        #expect(ring.replay(after: ring.floor).withoutLatest == Replay(events: [8, 9, 10].map(Self.envelope), isComplete: true))
     }
 
     @Test("a fresh history with a start floor answers only from that floor on")
@@ -103,7 +121,7 @@ struct HistoryTests {
         let start = Self.id(100, 3)
         var ring = HistoryRing(capacity: 5, floor: start)
         #expect(ring.floor == start)
-        #expect(ring.replay(after: start) == Replay(events: [], isComplete: true))
+        #expect(ring.replay(after: start).withoutLatest == Replay(events: [], isComplete: true))
         #expect(ring.replay(after: Self.id(100, 2)).isComplete == false)
         #expect(ring.replay(after: Self.id(99)).isComplete == false)
         #expect(ring.replay(after: .zero).isComplete == false)
@@ -112,9 +130,9 @@ struct HistoryTests {
         let second = Envelope(id: Self.id(101), scope: "s", data: "second")
         ring.append(first)
         ring.append(second)
-        #expect(ring.replay(after: start) == Replay(events: [first, second], isComplete: true))
-        #expect(ring.replay(after: Self.id(100, 4)) == Replay(events: [second], isComplete: true))
-        #expect(ring.replay(after: Self.id(50)) == Replay(events: [first, second], isComplete: false))
+        #expect(ring.replay(after: start).withoutLatest == Replay(events: [first, second], isComplete: true))
+        #expect(ring.replay(after: Self.id(100, 4)).withoutLatest == Replay(events: [second], isComplete: true))
+        #expect(ring.replay(after: Self.id(50)).withoutLatest == Replay(events: [first, second], isComplete: false))
         #expect(ring.floor == start, "nothing was dropped yet")
     }
 
@@ -128,7 +146,7 @@ struct HistoryTests {
         #expect(ring.replay(after: .zero).events == [full])
     }
 
-    @Test("for every capacity and every id, replay is the suffix after it, complete unless something after it was dropped")
+    @Test("for every capacity and every id, replay is the suffix after it, complete unless something after it was dropped or it is newer than all")
     func property() {
         for capacity in 1...6 {
             let count: UInt64 = 9
@@ -137,10 +155,16 @@ struct HistoryTests {
             for after in 0...(count + 1) {
                 let replay = ring.replay(after: Self.id(after))
                 #expect(Self.ms(replay) == retained.filter { $0 > after }, "capacity \(capacity), after \(after)")
-                // Complete iff every id in (after, count] is retained.
-                let expectedComplete = after + 1 >= retained.first! || after >= count
+                // Complete iff every id in (after, count] is retained, and `after` was ever issued
+                // (an id past the newest is from the future).
+                let expectedComplete = after <= count && (after + 1 >= retained.first! || after == count)
                 #expect(replay.isComplete == expectedComplete, "capacity \(capacity), after \(after)")
             }
         }
     }
+}
+
+extension Replay {
+    /// The replay without ``latestID``, for comparing events and completeness alone.
+    var withoutLatest: Replay { Replay(events: events, isComplete: isComplete) }
 }

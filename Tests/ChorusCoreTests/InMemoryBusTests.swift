@@ -159,7 +159,7 @@ struct InMemoryBusTests {
     @Test("replay at the bus's start is complete; an id from before the bus started is not")
     func idFromBeforeStart() async throws {
         let bus = InMemoryBus(now: { 1_000 })
-        #expect(try await bus.replay(after: Self.start(1_000)) == Replay(events: [], isComplete: true))
+        #expect(try await bus.replay(after: Self.start(1_000)).withoutLatest == Replay(events: [], isComplete: true))
         _ = try await bus.publish(Self.envelopes("a"))
         let stale = try await bus.replay(after: EventID(milliseconds: 999, sequence: 12))
         #expect(stale.isComplete == false, "a client from before a restart must be told to reset")
@@ -174,7 +174,7 @@ struct InMemoryBusTests {
         let ids = try await bus.publish(Self.envelopes("a"))
         #expect(ids[0].milliseconds >= before)
         #expect(try await bus.replay(after: EventID(milliseconds: 1_000, sequence: 0)).isComplete == false)
-        #expect(try await bus.replay(after: ids[0]) == Replay(events: [], isComplete: true))
+        #expect(try await bus.replay(after: ids[0]).withoutLatest == Replay(events: [], isComplete: true))
     }
 
     @Test("concurrent publishers produce one total order that every receiver and the history agree on")

@@ -22,6 +22,16 @@ struct BusContractTests {
     }
 
     @Test(arguments: BusKind.allCases)
+    func replayIsPaged(_ kind: BusKind) async throws {
+        try await withBuses(kind) { try await BusContract.replayIsPaged($0[0]) }
+    }
+
+    @Test(arguments: BusKind.allCases)
+    func replayAfterAnIDFromTheFutureIsIncomplete(_ kind: BusKind) async throws {
+        try await withBuses(kind) { try await BusContract.replayAfterAnIDFromTheFutureIsIncomplete($0[0]) }
+    }
+
+    @Test(arguments: BusKind.allCases)
     func replayOlderThanTheHistoryIsIncomplete(_ kind: BusKind) async throws {
         try await withBuses(kind, historyCapacity: 5) {
             try await BusContract.replayOlderThanTheHistoryIsIncomplete($0[0], historyCapacity: 5)

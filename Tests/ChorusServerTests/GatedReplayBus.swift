@@ -37,8 +37,8 @@ final class GatedReplayBus: Bus {
         for continuation in continuations { continuation.resume() }
     }
 
-    func replay(after id: EventID) async throws(BusError) -> Replay {
-        let early = historyRead == .beforeGate ? try await inner.replay(after: id) : nil
+    func replay(after id: EventID, limit: Int) async throws(BusError) -> Replay {
+        let early = historyRead == .beforeGate ? try await inner.replay(after: id, limit: limit) : nil
         await withCheckedContinuation { continuation in
             let proceed = state.withLock { state in
                 if state.open { return true }
@@ -49,7 +49,7 @@ final class GatedReplayBus: Bus {
             if proceed { continuation.resume() }
         }
         if let early { return early }
-        return try await inner.replay(after: id)
+        return try await inner.replay(after: id, limit: limit)
     }
 
     func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID] { try await inner.publish(envelopes) }

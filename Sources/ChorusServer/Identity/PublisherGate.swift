@@ -4,7 +4,9 @@ import NIOCore
 /// Lets `POST /publish` and the control endpoints through only with a publisher key
 /// (`Authorization: Bearer <key>`), compared in constant time against every configured key.
 ///
-/// With no key configured (development mode) only requests from a loopback address pass. A
+/// With no key configured (development mode) only requests from a loopback address that also name
+/// the node by a loopback host (`Host: localhost`, `127.0.0.1`, `[::1]`) pass: a page whose domain
+/// an attacker re-binds to 127.0.0.1 (DNS rebinding) sends its own host name, and is refused. A
 /// subscriber token is never a publisher key, and is refused with a message that says so.
 struct PublisherGate: Sendable {
     private let keys: [[UInt8]]
@@ -16,9 +18,9 @@ struct PublisherGate: Sendable {
     /// Throws `401` unless the request may publish.
     func check(_ request: Request, context: ChorusRequestContext) throws(APIError) {
         guard !keys.isEmpty else {
-            guard Self.isLoopback(context.channel.remoteAddress) else {
+            guard Self.isLoopback(context.channel.remoteAddress), Self.isLoopbackHost(request.head.authority) else {
                 throw APIError(.unauthorized, code: "missing-publisher-key",
-                               message: "this node has no publisher keys configured, so it accepts publishing only from loopback; configure --publisher-key (CHORUS_PUBLISHER_KEYS)",
+                               message: "this node has no publisher keys configured, so it accepts publishing only from loopback clients that address it as localhost, 127.0.0.1 or [::1]; configure --publisher-key (CHORUS_PUBLISHER_KEYS)",
                                headers: [.wwwAuthenticate: "Bearer"])
             }
             return
@@ -44,6 +46,22 @@ struct PublisherGate: Sendable {
     static func isLoopback(_ address: SocketAddress?) -> Bool {
         guard let ip = address?.ipAddress else { return false }
         return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+
+    /// Whether a `Host` value names this machine's loopback interface (a missing one, from an
+    /// HTTP/1.0 client on loopback, is taken as such).
+    static func isLoopbackHost(_ host: String?) -> Bool {
+        guard let host = host?.lowercased() else { return true }
+        var name = Substring(host)
+        if name.hasPrefix("[") {
+            name = name.dropFirst().prefix { $0 != "]" }
+        } else if let colon = name.lastIndex(of: ":") {
+            name = name[..<colon]
+        }
+        if name == "localhost" || name.hasSuffix(".localhost") || name == "::1" { return true }
+        // 127.x.y.z as an address literal, not a name that merely starts so (127.evil.example).
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
     }
 
     /// Equal bytes, in time that depends only on the lengths.

@@ -8,7 +8,9 @@
  *   `data-heartbeat-timeout` ms (default 45000; a few of the node's heartbeat intervals), or a
  *   connection attempt got no answer in that time; it reconnects with capped, jittered backoff.
  * - Paused while the tab is hidden, resumed with `Last-Event-ID` when it is visible again.
- * - A `close` event from the server with `"reconnect":false` (user closed) ends the stream.
+ * - A `close` event from the server with `"reconnect":false` (user closed), or a refusal (4xx),
+ *   ends the stream for good: until the page is reloaded, a new source for the same URL (htmx's
+ *   SSE extension makes one after every error) stays closed and never connects.
  *
  * With htmx's SSE extension, load it after htmx: it becomes `htmx.createEventSource`. Without htmx:
  * `const source = Chorus.connect("/events?scope=doc:1"); source.addEventListener("title", …)`.
@@ -74,6 +76,9 @@
     };
   }
 
+  /* Stream URLs the server ended for good on this page (close with reconnect:false, or a 4xx). */
+  var finished = {};
+
   function ChorusSource(url, options) {
     var target = new EventTarget();
     var self = this;
@@ -112,7 +117,7 @@
     function lost(reason, permanent) {
       stop();
       if (ended) return;
-      if (permanent) { ended = true; self.readyState = 2; } else { self.readyState = 0; }
+      if (permanent) { ended = true; finished[self.url] = true; self.readyState = 2; } else { self.readyState = 0; }
       state("disconnected");
       var error = new Event("error");
       error.reason = reason;
@@ -202,7 +207,14 @@
       document.removeEventListener("visibilitychange", visibility);
     };
 
-    if (document.hidden) state("disconnected"); else connect();
+    if (finished[this.url]) {
+      // Ended for good earlier on this page: stay closed, and say nothing (an error would make
+      // htmx try again).
+      ended = true;
+      this.readyState = 2;
+      state("disconnected");
+      document.removeEventListener("visibilitychange", visibility);
+    } else if (document.hidden) state("disconnected"); else connect();
   }
   ChorusSource.CONNECTING = 0;
   ChorusSource.OPEN = 1;
