@@ -38,16 +38,16 @@ DROP_IMAGES=0
 UP_ARGS=()
 NODES=(node1 node2 node3)
 
-for arg in "$@"; do
-    case "$arg" in
-        --engine=*) ENGINE=${arg#--engine=} ;;
-        --engine) ENGINE=next ;;
-        docker|podman) [ "$ENGINE" = next ] && ENGINE=$arg || { echo "smoke.sh: unexpected '$arg'" >&2; exit 2; } ;;
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --engine) ENGINE=${2:-}; shift ;;
+        --engine=*) ENGINE=${1#--engine=} ;;
         --images) DROP_IMAGES=1 ;;
         --install) UP_ARGS+=(--install) ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) echo "smoke.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
+        *) echo "smoke.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
+    shift
 done
 
 START=$SECONDS
@@ -189,7 +189,7 @@ subscribe() {  # subscribe NAME [Last-Event-ID]; sets SUB_UPSTREAM (the node ngi
 PUBLISH_SH='exec 3<>/dev/tcp/127.0.0.1/8080 && printf "POST /publish HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" "${#1}" "$1" >&3 && timeout 10 cat <&3'
 publish() {  # publish SERVICE DATA -> appends "id data" to $WORK/published
     local reply id
-    reply=$(timeout 30 $ENGINE exec "$(container "$1")" bash -c "$PUBLISH_SH" _ "{\"scope\":\"$SCOPE\",\"data\":\"$2\"}") ||
+    reply=$(timeout 30 "$ENGINE" exec "$(container "$1")" bash -c "$PUBLISH_SH" _ "{\"scope\":\"$SCOPE\",\"data\":\"$2\"}") ||
         fail "publish on $1 failed"
     id=$(printf '%s' "$reply" | tr -d '\r' | sed -n 's/.*{"ids":\["\([^"]*\)"\]}.*/\1/p')
     [ -n "$id" ] || fail "publish on $1: no id in the reply: $(printf '%s' "$reply" | head -n 1)"
@@ -246,7 +246,7 @@ done
 log "published $((EVENTS * ${#SURVIVORS[@]})) events while the client was away"
 subscribe second "$LAST_ID"
 NEW_HOLDER=${NODE_OF[$SUB_UPSTREAM]:-}
-[ -n "$NEW_HOLDER" ] && [ "$NEW_HOLDER" != "$HOLDER" ] || fail "the reconnect went to '$SUB_UPSTREAM' (${NEW_HOLDER:-not a node})"
+if [ -z "$NEW_HOLDER" ] || [ "$NEW_HOLDER" = "$HOLDER" ]; then fail "the reconnect went to '$SUB_UPSTREAM' (${NEW_HOLDER:-not a node})"; fi
 log "reconnected through nginx with Last-Event-ID $LAST_ID; held by $NEW_HOLDER ($SUB_UPSTREAM)"
 for service in "${SURVIVORS[@]}"; do
     for i in $(seq 1 "$EVENTS"); do publish "$service" "$service-live-$i"; done
