@@ -4,8 +4,10 @@
 #
 #   1. podman, podman-compose, runc, debootstrap present (apt-get with --install);
 #      /etc/containers/containers.conf with runc and nofile ulimits, if absent
-#   2. localhost/chorus-base:bookworm: debootstrap'ed bookworm with redis-server,
-#      nginx, curl and libhiredis0.14, imported with `podman import` (once)
+#   2. two base images from one debootstrap'ed bookworm, imported with `podman
+#      import` (once): localhost/chorus-runtime-base:bookworm (libhiredis0.14,
+#      ca-certificates: the nodes' runtime) and localhost/chorus-base:bookworm
+#      (plus redis-server, nginx, curl: the redis and lb services)
 #   3. a release chorus binary built on the host (or CHORUS_BIN), staged in
 #      deploy/.podman/, and localhost/chorus:local built from deploy/Dockerfile.local
 #   4. podman-compose -f docker-compose.yml -f deploy/compose.podman.yml up -d,
@@ -24,6 +26,7 @@ REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
 . "$SCRIPT_DIR/podman-common.sh"
 
 BASE_IMAGE=localhost/chorus-base:bookworm
+RUNTIME_BASE_IMAGE=localhost/chorus-runtime-base:bookworm
 NODE_IMAGE=localhost/chorus:local
 ROOTFS_DIR=${ROOTFS_DIR:-/var/tmp/chorus-rootfs}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -76,22 +79,40 @@ elif ! grep -q '^[[:space:]]*runtime[[:space:]]*=[[:space:]]*"runc"' "$CONF"; th
     say "WARNING: $CONF exists and does not choose runtime \"runc\"; crun may fail with 'cgroups in hybrid mode not supported'"
 fi
 
-# ---- 2. the base image
-if [ "$REBUILD_BASE" = 1 ] || ! podman image exists "$BASE_IMAGE"; then
-    say "building $BASE_IMAGE with debootstrap from $DEBIAN_MIRROR (a few minutes)"
+# ---- 2. the base images, from one debootstrap
+#   localhost/chorus-runtime-base:bookworm  minbase + libhiredis0.14 + ca-certificates: the
+#       node's runtime, what deploy/Dockerfile's runtime stage adds to debian:bookworm-slim
+#   localhost/chorus-base:bookworm          that plus redis-server, nginx and curl, for the
+#       redis and lb services (the images docker-compose.yml pulls from a registry)
+if [ "$REBUILD_BASE" = 1 ] || ! podman image exists "$RUNTIME_BASE_IMAGE" || ! podman image exists "$BASE_IMAGE"; then
+    say "building $RUNTIME_BASE_IMAGE and $BASE_IMAGE with debootstrap from $DEBIAN_MIRROR (a few minutes)"
     rm -rf "$ROOTFS_DIR"
-    # debootstrap fakes start-stop-daemon while it installs, so the packages'
-    # services (nginx, redis) are not started on this machine.
-    debootstrap --variant=minbase \
-        --include=redis-server,libhiredis0.14,nginx,curl,ca-certificates,libstdc++6,tzdata \
+    debootstrap --variant=minbase --include=libhiredis0.14,libstdc++6,ca-certificates \
         bookworm "$ROOTFS_DIR" "$DEBIAN_MIRROR" > "$ROOTFS_DIR.log" 2>&1 ||
         { tail -n 20 "$ROOTFS_DIR.log" >&2; die "debootstrap failed (log: $ROOTFS_DIR.log)"; }
-    rm -rf "$ROOTFS_DIR"/var/cache/apt/archives/*.deb "$ROOTFS_DIR"/var/lib/apt/lists/*
+    # What debian:bookworm-slim leaves out too: documentation, manuals, translations, apt's caches.
+    slim() {
+        rm -rf "$ROOTFS_DIR"/var/cache/apt/archives/*.deb "$ROOTFS_DIR"/var/lib/apt/lists/* \
+            "$ROOTFS_DIR"/usr/share/doc/* "$ROOTFS_DIR"/usr/share/man/* "$ROOTFS_DIR"/usr/share/info/* \
+            "$ROOTFS_DIR"/usr/share/locale/*
+    }
+    slim
+    tar -C "$ROOTFS_DIR" -c . | podman import -q --change 'CMD ["/bin/bash"]' - "$RUNTIME_BASE_IMAGE" >/dev/null
+    say "imported $RUNTIME_BASE_IMAGE"
+    # policy-rc.d keeps the packages' services (nginx, redis) from starting in the chroot.
+    printf '#!/bin/sh\nexit 101\n' > "$ROOTFS_DIR/usr/sbin/policy-rc.d"
+    chmod +x "$ROOTFS_DIR/usr/sbin/policy-rc.d"
+    { chroot "$ROOTFS_DIR" apt-get update -q &&
+      DEBIAN_FRONTEND=noninteractive chroot "$ROOTFS_DIR" apt-get install -y -q --no-install-recommends \
+          redis-server redis-tools nginx curl; } >> "$ROOTFS_DIR.log" 2>&1 ||
+        { tail -n 20 "$ROOTFS_DIR.log" >&2; die "installing redis/nginx in the base failed (log: $ROOTFS_DIR.log)"; }
+    rm -f "$ROOTFS_DIR/usr/sbin/policy-rc.d"
+    slim
     tar -C "$ROOTFS_DIR" -c . | podman import -q --change 'CMD ["/bin/bash"]' - "$BASE_IMAGE" >/dev/null
     rm -rf "$ROOTFS_DIR"
     say "imported $BASE_IMAGE"
 fi
-[ "$BASE_ONLY" = 0 ] || { say "$BASE_IMAGE is ready (--base-only: stopping here)"; exit 0; }
+[ "$BASE_ONLY" = 0 ] || { say "$RUNTIME_BASE_IMAGE and $BASE_IMAGE are ready (--base-only: stopping here)"; exit 0; }
 
 # ---- 3. the node image from a host-built binary
 STAGE=$SCRIPT_DIR/.podman
@@ -100,7 +121,7 @@ if [ -n "$CHORUS_BIN" ]; then
     [ -x "$CHORUS_BIN" ] || die "CHORUS_BIN=$CHORUS_BIN is not an executable file"
 else
     say "building the release binary (swift build -c release --static-swift-stdlib; ~5 min the first time)"
-    (cd "$REPO_DIR" && swift build -c release --static-swift-stdlib --product chorus --scratch-path .build-deploy) ||
+    (cd "$REPO_DIR" && nice -n 10 swift build -c release --static-swift-stdlib --product chorus --scratch-path .build-deploy) ||
         die "swift build failed"
     CHORUS_BIN="$(cd "$REPO_DIR" && swift build -c release --static-swift-stdlib --product chorus --scratch-path .build-deploy --show-bin-path)/chorus"
 fi
@@ -131,7 +152,8 @@ wait_until() {  # wait_until WHAT CHECK...
 }
 wait_until redis podman exec "${PROJECT}_redis_1" redis-cli ping
 for n in 1 2 3; do
-    wait_until "node$n /readyz" podman exec "${PROJECT}_node${n}_1" curl -fsS -o /dev/null http://127.0.0.1:8080/readyz
+    # The node's compose health check (/readyz), run by hand: podman runs none without systemd.
+    wait_until "node$n /readyz" podman healthcheck run "${PROJECT}_node${n}_1"
 done
 LB_URL="http://${CHORUS_LB_PUBLISH%:*}:${CHORUS_LB_PUBLISH##*:}"
 LB_URL=${LB_URL/0.0.0.0/127.0.0.1}
@@ -144,8 +166,7 @@ Compose cluster is up under podman (project $PROJECT).
   nodes     ${PROJECT}_node1_1, ${PROJECT}_node2_1, ${PROJECT}_node3_1 (port 8080 on podman's bridge)
 
   subscribe: curl -N "$LB_URL/events?scope=demo"
-  publish:   podman exec ${PROJECT}_node1_1 curl -s -X POST -H 'Content-Type: application/json' \\
-               -d '{"scope":"demo","data":"hi"}' http://127.0.0.1:8080/publish
+  publish:   podman exec ${PROJECT}_node1_1 chorus publish --scope demo --data hi
   health:    podman healthcheck run ${PROJECT}_node1_1 && echo healthy
   stop:      deploy/podman-down.sh
 EOF
