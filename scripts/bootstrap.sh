@@ -43,7 +43,7 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-ser
 fi
 
 command -v swift >/dev/null 2>&1 || {
-    echo "bootstrap: no 'swift' on PATH. Install the Swift 6.1+ toolchain (swift.org/install) and run again." >&2
+    echo "bootstrap: no 'swift' on PATH. Install the Swift 6.2+ toolchain (swift.org/install) and run again." >&2
     exit 1
 }
 echo "bootstrap: ready ($(swift --version 2>/dev/null | head -1))"

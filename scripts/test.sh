@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --browser
+deploy/kubernetes/validate.sh
 swift build --product chorus
 swift test
 scripts/fetch-htmx.sh .demo-assets

@@ -10,7 +10,7 @@ struct PublishConnection: Sendable {
     /// Opens a connection to `url`'s host and port.
     static func connect(to url: URLTemplate, on loop: any EventLoop) async throws -> PublishConnection {
         let channel = try await ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

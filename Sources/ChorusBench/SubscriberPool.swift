@@ -70,7 +70,7 @@ struct SubscriberPool {
             let connected = loop.makePromise(of: Void.self)
             do {
                 let channel = try await ClientBootstrap(group: loop)
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                     .connectTimeout(.seconds(10))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {

@@ -33,6 +33,17 @@ public final class RawConnection: Sendable {
         socket = Mutex(connected)
     }
 
+    /// The connection's local port (the server sees it as the peer's port).
+    public var localPort: Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = self.fd
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// Sends `text` as it is (no line endings added).
     public func write(_ text: String) {
         let bytes = Array(text.utf8)

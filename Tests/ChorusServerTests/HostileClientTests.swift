@@ -160,7 +160,7 @@ struct HostileClientTests {
         reader.close()
     }
 
-    @Test("a slow client that is cut off gets a reset: what was queued for it is dropped, not left to the kernel")
+    @Test("a slow client that is cut off is reset: what was queued for it is dropped, not left to the kernel")
     func slowClientReset() async throws {
         let node = try await TestNode.start { $0.queueCapacity = 8 }
         defer { Task { await node.stop() } }
@@ -172,7 +172,16 @@ struct HostileClientTests {
             try await node.publish("feed", "\(index) \(payload)")
         }
         #expect(await eventually { node.hub.connectionCount == 0 })
-        #expect(await eventually { stalled.ending() == .reset })
+        // Closed with a reset, the node's socket is gone at once with what it still had to send.
+        // (A plain close would leave it in the kernel as an orphan that keeps trying to deliver
+        // that data to a client that does not read.) Whether the client sees the reset depends
+        // on its kernel's challenge-ACK limits, so the node's side is what is checked.
+        let port = stalled.localPort
+        var last: KernelSocket?
+        #expect(await eventually {
+            last = KernelSocket.find(localPort: node.port, remotePort: port)
+            return last == nil
+        }, "the node's socket is still there: \(String(describing: last))")
     }
 
     @Test("slowloris: a request head that never completes is closed after the head timeout, and waiting connections are capped")
