@@ -11,8 +11,9 @@ public protocol BusReceiver: Sendable {
 /// `InMemoryBus` is the embedded default for a single node; the Redis bus connects a cluster. Both
 /// pass the same contract tests.
 public protocol Bus: Sendable {
-    /// Publishes envelopes in order and returns the ids assigned to them. Either all are published
-    /// or an error is thrown.
+    /// Publishes envelopes in order and returns the ids assigned to them: either all are published,
+    /// or none, or (``BusError/Code/outcomeUnknown``) the bus cannot know. The error's code says
+    /// which (see ``BusError``).
     func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID]
 
     /// Sends a control message to every node (this one included).
@@ -41,14 +42,39 @@ public protocol Bus: Sendable {
     var isReady: Bool { get }
 }
 
-/// A bus operation that failed. Publishing nothing is guaranteed when `publish` throws.
+/// A bus operation that failed, with a ``Code`` that says what became of it.
+///
+/// For `publish`, the code states the outcome: ``Code/unavailable`` — refused before anything was
+/// sent, nothing was published; ``Code/outcomeUnknown`` — the link broke after the command was
+/// sent, so the events may or may not have been published (retry with the same idempotency key);
+/// ``Code/backend`` — the backend answered with an error, nothing was published.
 public struct BusError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The kinds of failure.
-    public enum Code: Sendable, Hashable {
-        /// The bus cannot reach its backend right now; try again later.
-        case unavailable
-        /// The backend answered with an error.
-        case backend
+    /// The kind of failure. New codes may be added: switch over it with a `default` case.
+    ///
+    /// A struct around a private enum (like ServiceLifecycle's `ServiceGroupError.Code`), so that
+    /// adding a code is not a breaking change for callers.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Kind: String, Sendable, Hashable {
+            case unavailable
+            case outcomeUnknown
+            case backend
+        }
+
+        private let kind: Kind
+
+        private init(_ kind: Kind) { self.kind = kind }
+
+        /// Refused before anything was sent: the backend is unreachable (or cannot take writes,
+        /// such as a Redis out of memory). Nothing was published; trying again later is safe.
+        public static let unavailable = Code(.unavailable)
+        /// The command was sent, then the link broke (or timed out) before the answer: it may or
+        /// may not have taken effect. Retrying a publish is safe only with the same idempotency key.
+        public static let outcomeUnknown = Code(.outcomeUnknown)
+        /// The backend answered with an error (or an answer that makes no sense); nothing was
+        /// published.
+        public static let backend = Code(.backend)
+
+        public var description: String { kind.rawValue }
     }
 
     /// What kind of failure this is.

@@ -25,10 +25,12 @@ import Synchronization
 /// One Lua script (``HistoryScripts``) appends each event to the history stream (`XADD`, whose
 /// entry id becomes the event id) and publishes `e <id> <json>` on the channel, atomically, so the
 /// channel order is the id order on every node. The envelopes of one `publish` call go to one
-/// script call, so their ids are contiguous. While Redis is unreachable, `publish` throws
-/// ``BusError/Code/unavailable`` at once and publishes nothing. If the connection breaks after a
-/// batch was sent but before Redis answered, the caller gets `unavailable` although the events
-/// may have been published: the outcome cannot be known.
+/// script call, so their ids are contiguous. The error of a failed publish says what happened
+/// (see ``BusError``): ``BusError/Code/unavailable`` — refused before sending (Redis unreachable,
+/// or out of memory), nothing published; ``BusError/Code/outcomeUnknown`` — the connection broke
+/// or timed out after the script was sent, so the events may or may not be in Redis;
+/// ``BusError/Code/backend`` — Redis answered with an error, nothing published (the script
+/// fails before its first write or not at all).
 ///
 /// ## Subscribing, faults and liveness
 ///

@@ -8,6 +8,12 @@ import Logging
 /// throughput comes from batching rather than one round trip per event. While Redis is
 /// unreachable, `submit` fails at once with ``BusError/Code/unavailable`` and queues nothing; the
 /// thread reconnects in the background with capped exponential backoff.
+///
+/// Every failure says what became of the command: ``BusError/Code/unavailable`` when it was
+/// certainly not sent (refused while Redis is down, or still queued when the connection broke),
+/// ``BusError/Code/outcomeUnknown`` when it was handed to the socket and no answer came (the
+/// connection broke or the command timeout passed). An error *reply* is a success here: the
+/// caller reads it.
 final class RedisPipeline: Sendable {
     private struct Job: Sendable {
         let command: RedisCommand
@@ -185,8 +191,10 @@ final class RedisPipeline: Sendable {
                 }
             }
         } catch {
-            fail(batch[answered...], with: BusError(.unavailable, "lost the connection to redis at \(configuration.url.address) before it answered (\(error)); the outcome is unknown"))
-            fail(noScript, with: BusError(.unavailable, "lost the connection to redis at \(configuration.url.address) (\(error))"))
+            // Sent (or partly sent: hiredis writes while waiting for the first reply), never
+            // answered: Redis may have run them. Only the NOSCRIPT ones certainly did nothing.
+            fail(batch[answered...], with: BusError(.outcomeUnknown, "lost the connection to redis at \(configuration.url.address) after sending the command, before it answered (\(error)); it may or may not have taken effect"))
+            fail(noScript, with: BusError(.unavailable, "lost the connection to redis at \(configuration.url.address) (\(error)); the command was not run"))
             throw error
         }
         return noScript

@@ -6,8 +6,9 @@ import NIOCore
 ///
 /// Needs a publisher key (see ``PublisherGate``). Nothing is published unless the whole body is
 /// valid and the ``ChorusHooks/onPublish`` hook lets every event through: too large is `413`,
-/// malformed is `400`, a veto is `403`, and a bus that cannot reach its backend gives `503` with
-/// `Retry-After`.
+/// malformed is `400`, a veto is `403`. A bus failure is answered as ``APIError/bus(_:_:)`` says:
+/// `503 unavailable` (nothing was published) or `503 outcome-unknown` (it may have been), both
+/// with `Retry-After`, or `500 bus-error`.
 struct PublishController {
     let bus: any Bus
     let maximumBytes: Int
@@ -42,18 +43,8 @@ struct PublishController {
         do {
             ids = try await bus.publish(envelopes)
         } catch {
-            throw Self.apiError(error, doing: "nothing was published")
+            throw APIError.bus(error, .publish)
         }
         return jsonResponse(.accepted, .object([("ids", .array(ids.map { .string($0.description) }))]))
-    }
-
-    /// The HTTP answer to a bus failure.
-    static func apiError(_ error: BusError, doing outcome: String) -> APIError {
-        switch error.code {
-        case .unavailable:
-            APIError.unavailable("the bus is unavailable, \(outcome): \(error.message)")
-        case .backend:
-            APIError(.internalServerError, code: "bus-error", message: "\(outcome): \(error.message)")
-        }
     }
 }
