@@ -14,7 +14,13 @@ public protocol Bus: Sendable {
     /// Publishes envelopes in order and returns the ids assigned to them: either all are published,
     /// or none, or (``BusError/Code/outcomeUnknown``) the bus cannot know. The error's code says
     /// which (see ``BusError``).
-    func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID]
+    ///
+    /// With an `idempotencyKey`, the bus remembers the key with the ids, atomically with the
+    /// publish, for its idempotency window: a publish with a key seen within the window publishes
+    /// nothing and returns the original ids, so retrying after ``BusError/Code/outcomeUnknown``
+    /// with the same key publishes at most once. The same key with different envelopes throws
+    /// ``BusError/Code/idempotencyKeyReused`` and publishes nothing.
+    func publish(_ envelopes: [Envelope], idempotencyKey: String?) async throws(BusError) -> [EventID]
 
     /// Sends a control message to every node (this one included).
     func publish(_ control: ControlMessage) async throws(BusError)
@@ -42,6 +48,13 @@ public protocol Bus: Sendable {
     var isReady: Bool { get }
 }
 
+extension Bus {
+    /// Publishes envelopes without an idempotency key (see ``publish(_:idempotencyKey:)``).
+    public func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID] {
+        try await publish(envelopes, idempotencyKey: nil)
+    }
+}
+
 /// A bus operation that failed, with a ``Code`` that says what became of it.
 ///
 /// For `publish`, the code states the outcome: ``Code/unavailable`` — refused before anything was
@@ -58,6 +71,7 @@ public struct BusError: Error, Sendable, Hashable, CustomStringConvertible {
             case unavailable
             case outcomeUnknown
             case backend
+            case idempotencyKeyReused
         }
 
         private let kind: Kind
@@ -73,6 +87,9 @@ public struct BusError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The backend answered with an error (or an answer that makes no sense); nothing was
         /// published.
         public static let backend = Code(.backend)
+        /// A publish reused an idempotency key that was seen, within the window, with different
+        /// events. Nothing was published.
+        public static let idempotencyKeyReused = Code(.idempotencyKeyReused)
 
         public var description: String { kind.rawValue }
     }

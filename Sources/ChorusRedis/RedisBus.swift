@@ -76,18 +76,26 @@ public final class RedisBus: Bus {
         return !subscribers.isEmpty && pipeline.isConnected && subscribers.allSatisfy(\.isLive)
     }
 
-    /// Publishes the envelopes with one script call: they get contiguous ids, in order.
-    public func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID] {
+    /// Publishes the envelopes with one script call: they get contiguous ids, in order. An
+    /// idempotency key is checked and remembered (for ``RedisConfiguration/idempotencyWindow``)
+    /// inside the same script, as `<prefix>:idem:<key>`.
+    public func publish(_ envelopes: [Envelope], idempotencyKey: String?) async throws(BusError) -> [EventID] {
         guard !envelopes.isEmpty else { return [] }
         var arguments: [[UInt8]] = [
             Array(configuration.channel.utf8),
             Array(String(configuration.historyCapacity).utf8),
             Array(String(configuration.trimSlack).utf8),
+            Array(String(configuration.idempotencyWindowMilliseconds).utf8),
         ]
-        arguments.reserveCapacity(3 + envelopes.count)
+        arguments.reserveCapacity(4 + envelopes.count)
         for envelope in envelopes { arguments.append(WireFormat.encode(envelope)) }
-        let reply = try await pipeline.execute(.script(HistoryScripts.publish, keys: configuration.historyScriptKeys, arguments: arguments))
+        var keys = configuration.historyScriptKeys
+        if let idempotencyKey { keys.append(Array(configuration.idempotencyKey(idempotencyKey).utf8)) }
+        let reply = try await pipeline.execute(.script(HistoryScripts.publish, keys: keys, arguments: arguments))
         if let message = reply.errorMessage {
+            if message.hasPrefix("CHORUSKEYREUSED") {
+                throw BusError(.idempotencyKeyReused, "the idempotency key \(idempotencyKey ?? "") was used for different events within the idempotency window; nothing was published")
+            }
             throw BusError(.backend, "redis refused the publish: \(message)")
         }
         let ids = (reply.array ?? []).compactMap { $0.text.flatMap(EventID.init) }

@@ -30,6 +30,9 @@ public struct RedisConfiguration: Sendable {
     /// How often a running node refreshes its liveness key and removes the presence entries of
     /// dead nodes (publishing their `leave` events): within `livenessTTL + livenessInterval`.
     public var livenessInterval: Duration
+    /// How long an idempotency key of a publish is remembered (with the ids it got): a publish
+    /// retried with the same key within this time publishes nothing and gets the original ids.
+    public var idempotencyWindow: Duration
 
     /// Creates a configuration; everything but the URL has a default.
     public init(
@@ -44,7 +47,8 @@ public struct RedisConfiguration: Sendable {
         maximumBackoff: Duration = .seconds(5),
         nodeName: String = "node",
         livenessTTL: Duration = .seconds(10),
-        livenessInterval: Duration = .seconds(2)
+        livenessInterval: Duration = .seconds(2),
+        idempotencyWindow: Duration = .seconds(300)
     ) {
         self.url = url
         self.keyPrefix = keyPrefix
@@ -58,6 +62,7 @@ public struct RedisConfiguration: Sendable {
         self.nodeName = nodeName
         self.livenessTTL = livenessTTL
         self.livenessInterval = livenessInterval
+        self.idempotencyWindow = idempotencyWindow
     }
 
     /// The pub/sub channel every node of the deployment shares: `<prefix>:events`.
@@ -69,6 +74,15 @@ public struct RedisConfiguration: Sendable {
 
     /// The `KEYS` of the history scripts: the stream and its floor.
     var historyScriptKeys: [[UInt8]] { [Array(historyKey.utf8), Array(floorKey.utf8)] }
+
+    /// The key that remembers a publish's idempotency key: `<prefix>:idem:<key>`.
+    func idempotencyKey(_ key: String) -> String { "\(keyPrefix):idem:\(key)" }
+
+    /// ``idempotencyWindow`` in whole milliseconds, at least 1 (what `SET … PX` takes).
+    var idempotencyWindowMilliseconds: Int64 {
+        let (seconds, attoseconds) = idempotencyWindow.components
+        return max(1, seconds.multipliedReportingOverflow(by: 1000).partialValue + attoseconds / 1_000_000_000_000_000)
+    }
 
     /// The liveness key of a bus instance: `<prefix>:node:<instance>`.
     func livenessKey(_ instance: String) -> String { "\(keyPrefix):node:\(instance)" }

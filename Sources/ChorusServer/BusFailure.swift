@@ -19,6 +19,7 @@ extension APIError {
     /// |---|---|---|---|
     /// | `unavailable` | 503 + `Retry-After` | `unavailable` | nothing was published (sent) |
     /// | `outcomeUnknown` | 503 + `Retry-After` | `outcome-unknown` | it may or may not have been published; retry with the same `Idempotency-Key` |
+    /// | `idempotencyKeyReused` | 422 | `idempotency-key-reused` | the key was used for other events; nothing was published |
     /// | `backend` (and any later code) | 500 | `bus-error` | nothing was published |
     static func bus(_ error: BusError, _ action: BusAction) -> APIError {
         switch error.code {
@@ -43,6 +44,8 @@ extension APIError {
                 message: "the link to the bus broke after the request was sent: \(outcome): \(error.message)",
                 headers: [.retryAfter: "1"]
             )
+        case .idempotencyKeyReused:
+            return APIError(.unprocessableContent, code: "idempotency-key-reused", message: "\(error.message); use a new key for new events")
         default:
             let outcome = switch action {
             case .publish: "nothing was published"

@@ -4,6 +4,11 @@ import NIOCore
 
 /// `POST /publish`: one envelope or an array, as JSON. Answers `202` with the assigned ids.
 ///
+/// An `Idempotency-Key` header (1–255 bytes of visible ASCII, else `400 invalid-idempotency-key`)
+/// makes a retry safe: within the bus's idempotency window a request with the same key and the
+/// same events publishes nothing and answers `202` with the original ids; the same key with
+/// different events is `422 idempotency-key-reused`.
+///
 /// Needs a publisher key (see ``PublisherGate``). Nothing is published unless the whole body is
 /// valid and the ``ChorusHooks/onPublish`` hook lets every event through: too large is `413`,
 /// malformed is `400`, a veto is `403`. A bus failure is answered as ``APIError/bus(_:_:)`` says:
@@ -30,6 +35,7 @@ struct PublishController {
         } catch {
             throw APIError.badRequest("invalid-event", error.message)
         }
+        let idempotencyKey = try Self.idempotencyKey(of: request)
         for index in envelopes.indices {
             switch await hooks.onPublish(envelopes[index]) {
             case .publish(let envelope):
@@ -41,10 +47,23 @@ struct PublishController {
         }
         let ids: [EventID]
         do {
-            ids = try await bus.publish(envelopes)
+            ids = try await bus.publish(envelopes, idempotencyKey: idempotencyKey)
         } catch {
             throw APIError.bus(error, .publish)
         }
         return jsonResponse(.accepted, .object([("ids", .array(ids.map { .string($0.description) }))]))
+    }
+
+    /// The `Idempotency-Key` header: absent, or exactly one valid key (else `400`).
+    static func idempotencyKey(of request: Request) throws -> String? {
+        let values = request.headers[values: .idempotencyKey]
+        guard !values.isEmpty else { return nil }
+        guard values.count == 1 else {
+            throw APIError.badRequest("invalid-idempotency-key", "send one Idempotency-Key header, not \(values.count); nothing was published")
+        }
+        if let problem = IdempotencyKey.problem(values[0]) {
+            throw APIError.badRequest("invalid-idempotency-key", "\(problem); nothing was published")
+        }
+        return values[0]
     }
 }

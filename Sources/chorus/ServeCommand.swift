@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Join a cluster through Redis: redis://[:password@]host:port[/db]. Without it the node uses its embedded in-memory bus. [CHORUS_REDIS_URL]")
     var redis: String?
 
+    @Option(name: .customLong("idempotency-window"), help: "How long a publish's Idempotency-Key is remembered: a retry within it publishes nothing and gets the original ids. [CHORUS_IDEMPOTENCY_WINDOW, default 5m]")
+    var idempotencyWindow: String?
+
     @Option(name: .customLong("redis-prefix"), help: "Prefix of the Redis keys and channel, so several deployments can share one Redis. [CHORUS_REDIS_PREFIX, default chorus]")
     var redisPrefix: String?
 
@@ -92,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         configuration.nodeID = try settings.string(nodeID, flagName: "--node-id", variable: "CHORUS_NODE_ID", default: "\(configuration.host):\(configuration.port)")
         let historyCapacity = try settings.integer(history, flagName: "--history", variable: "CHORUS_HISTORY", default: 10_000, range: 1...10_000_000)
+        let idempotencyWindow = try settings.duration(idempotencyWindow, flagName: "--idempotency-window", variable: "CHORUS_IDEMPOTENCY_WINDOW", default: .seconds(300))
         let demo = demo || settings.optionalString(nil, variable: "CHORUS_DEMO").map { ["1", "true", "yes"].contains($0) } == true
         let redisText = settings.optionalString(redis, variable: "CHORUS_REDIS_URL")
         var secret = settings.optionalString(tokenSecret, variable: "CHORUS_TOKEN_SECRET")
@@ -129,12 +133,12 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("invalid --redis / CHORUS_REDIS_URL: \(error.message)")
             }
             let prefix = try settings.string(redisPrefix, flagName: "--redis-prefix", variable: "CHORUS_REDIS_PREFIX", default: "chorus")
-            var redisConfiguration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity)
+            var redisConfiguration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
             redisConfiguration.nodeName = configuration.nodeID
             bus = RedisBus(configuration: redisConfiguration, logger: logger)
             busDescription = "Redis at \(url) (channel \(redisConfiguration.channel), history \(historyCapacity))"
         } else {
-            bus = InMemoryBus(historyCapacity: historyCapacity)
+            bus = InMemoryBus(historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
             busDescription = "the in-memory bus (history \(historyCapacity))"
         }
         let app: any Service
