@@ -102,6 +102,24 @@ enum HistoryScripts {
         return {floor, redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])}
         """)
 
+    /// The most entries one call of ``trim`` removes.
+    static let trimStep = 10_000
+
+    /// `KEYS`: stream, floor. `ARGV`: capacity. Trims the stream down to `capacity` entries (at
+    /// most ``trimStep`` per call), records the floor, and returns how many it removed. Runs
+    /// even while Redis is out of memory: `XTRIM` frees memory and is allowed then, and once a
+    /// script has written, Redis lets it finish.
+    static let trim = RedisScript(name: "chorus-trim", source: """
+        local stream, floorKey = KEYS[1], KEYS[2]
+        local length = redis.call('XLEN', stream)
+        local excess = math.min(length - tonumber(ARGV[1]), \(trimStep))
+        if excess <= 0 then return 0 end
+        local doomed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
+        redis.call('XTRIM', stream, 'MAXLEN', length - #doomed)
+        redis.call('SET', floorKey, doomed[#doomed][1])
+        return #doomed
+        """)
+
     /// Every script, loaded with `SCRIPT LOAD` on each new connection.
-    static let all = [publish, read]
+    static let all = [publish, read, trim]
 }

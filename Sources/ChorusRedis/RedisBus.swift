@@ -44,7 +44,7 @@ import Synchronization
 /// with a TTL that the running node refreshes, and reaping of dead nodes' entries.
 public final class RedisBus: Bus {
     let configuration: RedisConfiguration
-    private let logger: Logger
+    let logger: Logger
     let pipeline: RedisPipeline
     private let history: RedisHistory
     private let presenceStore: RedisPresence
@@ -61,7 +61,9 @@ public final class RedisBus: Bus {
         self.logger = logger
         pipeline = RedisPipeline(configuration: configuration, logger: logger)
         history = RedisHistory(pipeline: pipeline, configuration: configuration, logger: logger)
-        presenceStore = RedisPresence(configuration: configuration, pipeline: pipeline, logger: logger)
+        presenceStore = RedisPresence(configuration: configuration, pipeline: pipeline, logger: logger) { [pipeline] in
+            pipeline.setOutOfMemory(true)
+        }
         pipeline.start()
     }
 
@@ -69,11 +71,20 @@ public final class RedisBus: Bus {
         pipeline.stop()
     }
 
-    /// Ready when the command connection is up and every running subscription is subscribed and
-    /// got its own probe back within `probeTimeout`. `false` while nothing runs `run(delivering:)`.
+    /// Ready when the command connection is up, Redis accepts writes (it is not out of memory),
+    /// and every running subscription is subscribed and got its own probe back within
+    /// `probeTimeout`. `false` while nothing runs `run(delivering:)`.
     public var isReady: Bool {
         let subscribers = subscribers.withLock { Array($0.values) }
-        return !subscribers.isEmpty && pipeline.isConnected && subscribers.allSatisfy(\.isLive)
+        return !subscribers.isEmpty && pipeline.isConnected && !pipeline.isOutOfMemory && subscribers.allSatisfy(\.isLive)
+    }
+
+    /// Redis answered a write with `OOM`: not ready until a write succeeds (``watchMemory()``).
+    func noteOutOfMemory() {
+        if !pipeline.isOutOfMemory {
+            logger.warning("redis is out of memory and refuses writes; publishing is refused and the node is not ready until it recovers", metadata: ["chorus.redis": "\(configuration.url)"])
+        }
+        pipeline.setOutOfMemory(true)
     }
 
     /// Publishes the envelopes with one script call: they get contiguous ids, in order. An
@@ -96,7 +107,9 @@ public final class RedisBus: Bus {
             if message.hasPrefix("CHORUSKEYREUSED") {
                 throw BusError(.idempotencyKeyReused, "the idempotency key \(idempotencyKey ?? "") was used for different events within the idempotency window; nothing was published")
             }
-            throw BusError(.backend, "redis refused the publish: \(message)")
+            // The script refused before its first write (Redis checks memory only then).
+            if RedisRefusal.isOutOfMemory(message) { noteOutOfMemory() }
+            throw RedisRefusal.error(message, doing: "the publish")
         }
         let ids = (reply.array ?? []).compactMap { $0.text.flatMap(EventID.init) }
         guard ids.count == envelopes.count else {
@@ -110,7 +123,7 @@ public final class RedisBus: Bus {
         let payload = ChannelMessage.control(json: WireFormat.encode(control)).payload
         let reply = try await pipeline.execute(configuration.publishCommand(payload))
         if let message = reply.errorMessage {
-            throw BusError(.backend, "redis refused the control message: \(message)")
+            throw RedisRefusal.error(message, doing: "the control message")
         }
     }
 
@@ -146,6 +159,7 @@ public final class RedisBus: Bus {
         let presence = presenceStore
         await withDiscardingTaskGroup { group in
             group.addTask { await presence.maintain() }
+            group.addTask { await self.watchMemory() }
             await withTaskCancellationHandler {
                 await subscriber.run()
             } onCancel: {

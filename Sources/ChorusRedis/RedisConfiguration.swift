@@ -84,6 +84,10 @@ public struct RedisConfiguration: Sendable {
         return max(1, seconds.multipliedReportingOverflow(by: 1000).partialValue + attoseconds / 1_000_000_000_000_000)
     }
 
+    /// A small key written (with a short expiry) to check that Redis accepts writes again after
+    /// running out of memory: `<prefix>:write-check`.
+    var writeCheckKey: String { "\(keyPrefix):write-check" }
+
     /// The liveness key of a bus instance: `<prefix>:node:<instance>`.
     func livenessKey(_ instance: String) -> String { "\(keyPrefix):node:\(instance)" }
     /// The set of instances that may hold presence entries.

@@ -33,6 +33,8 @@ final class RedisPipeline: Sendable {
         var phase = Phase.connecting
         var queue: [Job] = []
         var stopping = false
+        /// Redis answered a write with `OOM`, and no write has succeeded since.
+        var outOfMemory = false
     }
 
     /// The most commands sent in one batch.
@@ -62,6 +64,15 @@ final class RedisPipeline: Sendable {
     /// Whether the connection is up (as far as the last command could tell).
     var isConnected: Bool {
         state.withLock { if case .up = $0.phase { true } else { false } }
+    }
+
+    /// Whether Redis refuses writes for lack of memory: set when a write is answered `OOM`,
+    /// cleared when one succeeds again (see ``RedisBus/watchMemory()``).
+    var isOutOfMemory: Bool { state.withLock { $0.outOfMemory } }
+
+    /// Records whether Redis refuses writes for lack of memory.
+    func setOutOfMemory(_ value: Bool) {
+        state.withLockAndBroadcast { $0.outOfMemory = value }
     }
 
     /// Queues `command`; `completion` runs with the reply (on the pipeline thread), or at once with

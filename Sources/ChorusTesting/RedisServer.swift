@@ -14,11 +14,15 @@ public final class RedisServer: @unchecked Sendable {
         public var appendOnly: Bool
         /// A password the server requires (`requirepass`), if any.
         public var password: String?
+        /// A memory limit (`maxmemory`, such as `5mb`) with `maxmemory-policy noeviction`: past
+        /// it, Redis refuses writes with `OOM`.
+        public var maxMemory: String?
 
-        /// Creates options; the default is an in-memory server with no password.
-        public init(appendOnly: Bool = false, password: String? = nil) {
+        /// Creates options; the default is an in-memory server with no password and no memory limit.
+        public init(appendOnly: Bool = false, password: String? = nil, maxMemory: String? = nil) {
             self.appendOnly = appendOnly
             self.password = password
+            self.maxMemory = maxMemory
         }
     }
 
@@ -143,6 +147,7 @@ public final class RedisServer: @unchecked Sendable {
             "daemonize no",
         ]
         if let password = options.password { lines.append("requirepass \(password)") }
+        if let maxMemory = options.maxMemory { lines += ["maxmemory \(maxMemory)", "maxmemory-policy noeviction"] }
         try (lines.joined(separator: "\n") + "\n").write(to: configuration, atomically: true, encoding: .utf8)
         let child = try ChildProcess(executable: try Self.executable("redis-server"), arguments: [configuration.path])
         lock.withLock { process = child }
