@@ -115,46 +115,38 @@ final class RedisPipeline: Sendable {
     // MARK: - The thread
 
     private func main() {
-        var backoff = Backoff(initial: configuration.initialBackoff, maximum: configuration.maximumBackoff)
-        var failures = 0
-        while !shutdown.isShutDown {
-            let connection: RedisConnection
-            var shas: [String: String] = [:]
-            do {
-                connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
-                for (script, reply) in zip(RedisScript.all, try connection.pipeline(RedisScript.all.map { ["SCRIPT", "LOAD", $0.source].map(RedisConnection.bytes) })) {
-                    guard let sha = reply.text, reply.errorMessage == nil else {
-                        throw RedisConnectionError("redis at \(connection.address) refused SCRIPT LOAD of \(script.name): \(reply.errorMessage ?? "\(reply)")")
-                    }
-                    shas[script.name] = sha
-                }
-            } catch {
-                failures += 1
-                let level: Logger.Level = failures == 1 ? .warning : .debug
-                logger.log(level: level, "cannot reach redis for publishing", metadata: ["chorus.redis": "\(configuration.url)", "chorus.error": "\(error)", "chorus.attempt": "\(failures)"])
-                fail(takeQueue(marking: .down("\(error)")), with: BusError(.unavailable, "redis at \(configuration.url.address) is unavailable (\(error)); reconnecting in the background"))
-                state.wait(until: { $0.stopping }, timeout: backoff.next()) { _ in }
-                continue
+        let unavailable = { (error: any Error) in
+            BusError(.unavailable, "redis at \(self.configuration.url.address) is unavailable (\(error)); reconnecting in the background")
+        }
+        ReconnectLoop(purpose: "publishing", configuration: configuration, logger: logger).run(
+            isStopped: { shutdown.isShutDown },
+            wait: { delay in state.wait(until: { $0.stopping }, timeout: delay) { _ in } },
+            failed: { error in fail(takeQueue(marking: .down("\(error)")), with: unavailable(error)) }
+        ) { connected in
+            let (connection, shas) = try connect()
+            guard shutdown.register(connection.fileDescriptor) else { return }
+            defer {
+                shutdown.unregister()
+                connection.close()
             }
-            guard shutdown.register(connection.fileDescriptor) else { break }
             state.withLockAndBroadcast { $0.phase = .up }
-            if failures > 0 {
-                logger.info("reconnected to redis for publishing", metadata: ["chorus.redis": "\(configuration.url)", "chorus.attempts": "\(failures)"])
-            }
-            failures = 0
-            backoff.reset()
-
-            let error = serve(connection, shas: shas)
-            shutdown.unregister()
-            connection.close()
-            if let error, !shutdown.isShutDown {
-                failures = 1
-                logger.warning("lost the redis connection for publishing; reconnecting", metadata: ["chorus.redis": "\(configuration.url)", "chorus.error": "\(error)"])
-                fail(takeQueue(marking: .down("\(error)")), with: BusError(.unavailable, "redis at \(configuration.url.address) is unavailable (\(error)); reconnecting in the background"))
-                state.wait(until: { $0.stopping }, timeout: backoff.next()) { _ in }
-            }
+            connected()
+            if let error = serve(connection, shas: shas) { throw error }
         }
         fail(takeQueue(marking: .stopped), with: BusError(.unavailable, "the redis bus is shut down"))
+    }
+
+    /// Connects and loads the scripts; returns the connection and each script's SHA1 by name.
+    private func connect() throws(RedisConnectionError) -> (RedisConnection, [String: String]) {
+        let connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
+        var shas: [String: String] = [:]
+        for (script, reply) in zip(RedisScript.all, try connection.pipeline(RedisScript.all.map { ["SCRIPT", "LOAD", $0.source].map(RedisConnection.bytes) })) {
+            guard let sha = reply.text, reply.errorMessage == nil else {
+                throw RedisConnectionError("redis at \(connection.address) refused SCRIPT LOAD of \(script.name): \(reply.errorMessage ?? "\(reply)")")
+            }
+            shas[script.name] = sha
+        }
+        return (connection, shas)
     }
 
     /// Sends batches until the connection breaks (returns the error) or the pipeline stops (`nil`).
