@@ -102,7 +102,20 @@ public final class RedisBus: Bus {
         for envelope in envelopes { arguments.append(WireFormat.encode(envelope)) }
         var keys = configuration.historyScriptKeys
         if let idempotencyKey { keys.append(Array(configuration.idempotencyKey(idempotencyKey).utf8)) }
-        let reply = try await pipeline.execute(.script(HistoryScripts.publish, keys: keys, arguments: arguments))
+        let script = RedisCommand.script(HistoryScripts.publish, keys: keys, arguments: arguments)
+        let reply: RedisReply
+        if configuration.replicasAck > 0 {
+            // WAIT right behind the script on the same connection: it counts the replicas that
+            // have every write made so far on that connection, the script's included.
+            let timeout = max(1, configuration.commandTimeout / .milliseconds(2))
+            let results = await pipeline.execute(all: [script, .plain(["WAIT", String(configuration.replicasAck), String(Int(timeout))].map(RedisConnection.bytes))])
+            reply = try results[0].get()
+            if reply.errorMessage == nil {
+                try confirmReplicated(results[1], timeoutMilliseconds: Int(timeout))
+            }
+        } else {
+            reply = try await pipeline.execute(script)
+        }
         if let message = reply.errorMessage {
             if message.hasPrefix("CHORUSKEYREUSED") {
                 throw BusError(.idempotencyKeyReused, "the idempotency key \(idempotencyKey ?? "") was used for different events within the idempotency window; nothing was published")
@@ -116,6 +129,19 @@ public final class RedisBus: Bus {
             throw BusError(.backend, "unexpected reply from the publish script: \(reply)")
         }
         return ids
+    }
+
+    /// Throws unless `WAIT` says enough replicas hold the publish.
+    private func confirmReplicated(_ result: Result<RedisReply, BusError>, timeoutMilliseconds: Int) throws(BusError) {
+        let wanted = configuration.replicasAck
+        switch result {
+        case .success(let reply):
+            if let count = reply.integer, count >= wanted { return }
+            let got = reply.integer.map { "only \($0) of \(wanted) replicas" } ?? "no replica count (\(reply))"
+            throw BusError(.outcomeUnknown, "the events were published on the primary but \(got) confirmed them within \(timeoutMilliseconds) ms; a failover now could lose them")
+        case .failure(let error):
+            throw BusError(.outcomeUnknown, "the events were published on the primary but their replication could not be confirmed: \(error.message)")
+        }
     }
 
     /// Publishes a control message on the channel (it has no id and no history).

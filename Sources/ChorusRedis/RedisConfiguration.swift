@@ -33,6 +33,11 @@ public struct RedisConfiguration: Sendable {
     /// How long an idempotency key of a publish is remembered (with the ids it got): a publish
     /// retried with the same key within this time publishes nothing and gets the original ids.
     public var idempotencyWindow: Duration
+    /// How many replicas must confirm a publish (`WAIT n timeout` after the publish script)
+    /// before it counts as accepted; 0 does not wait. A publish that fewer replicas confirm
+    /// within half the command timeout fails with ``BusError/Code/outcomeUnknown``: the events are
+    /// on the primary (and delivered), but a failover now could lose them.
+    public var replicasAck: Int
 
     /// Creates a configuration; everything but the URL has a default.
     public init(
@@ -48,7 +53,8 @@ public struct RedisConfiguration: Sendable {
         nodeName: String = "node",
         livenessTTL: Duration = .seconds(10),
         livenessInterval: Duration = .seconds(2),
-        idempotencyWindow: Duration = .seconds(300)
+        idempotencyWindow: Duration = .seconds(300),
+        replicasAck: Int = 0
     ) {
         self.url = url
         self.keyPrefix = keyPrefix
@@ -63,6 +69,7 @@ public struct RedisConfiguration: Sendable {
         self.livenessTTL = livenessTTL
         self.livenessInterval = livenessInterval
         self.idempotencyWindow = idempotencyWindow
+        self.replicasAck = replicasAck
     }
 
     /// The pub/sub channel every node of the deployment shares: `<prefix>:events`.

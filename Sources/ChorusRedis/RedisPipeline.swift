@@ -104,6 +104,25 @@ final class RedisPipeline: Sendable {
         return try result.get()
     }
 
+    /// Queues `commands` one after the other (so they go out in this order on one connection) and
+    /// waits for every result.
+    func execute(all commands: [RedisCommand]) async -> [Result<RedisReply, BusError>] {
+        guard !commands.isEmpty else { return [] }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<[Result<RedisReply, BusError>], Never>) in
+            let results = ConditionLock<[Result<RedisReply, BusError>?]>(Array(repeating: nil, count: commands.count))
+            for (index, command) in commands.enumerated() {
+                submit(command) { result in
+                    let all: [Result<RedisReply, BusError>]? = results.withLockAndBroadcast { results in
+                        results[index] = result
+                        let done = results.compactMap { $0 }
+                        return done.count == results.count ? done : nil
+                    }
+                    if let all { continuation.resume(returning: all) }
+                }
+            }
+        }
+    }
+
     /// Runs `command` and blocks the calling thread until its reply. Only for the bus's own threads
     /// (never the pipeline thread itself, never a Swift concurrency thread).
     func executeBlocking(_ command: RedisCommand) throws(BusError) -> RedisReply {
@@ -180,6 +199,8 @@ final class RedisPipeline: Sendable {
     private func send(_ batch: [Job], on connection: RedisConnection, shas: [String: String]) throws(RedisConnectionError) -> [Job] {
         var noScript: [Job] = []
         var answered = 0
+        // The server became a replica (a failover demoted it): find the primary again.
+        var demoted = false
         do {
             for job in batch {
                 try connection.append(job.command.arguments(sha: job.command.script.flatMap { shas[$0.name] }))
@@ -190,6 +211,7 @@ final class RedisPipeline: Sendable {
                 if job.command.script != nil, let message = reply.errorMessage, message.hasPrefix("NOSCRIPT") {
                     noScript.append(job)
                 } else {
+                    if reply.errorMessage?.hasPrefix("READONLY") == true { demoted = true }
                     job.completion(.success(reply))
                 }
             }
@@ -199,6 +221,10 @@ final class RedisPipeline: Sendable {
             fail(batch[answered...], with: BusError(.outcomeUnknown, "lost the connection to redis at \(configuration.url.address) after sending the command, before it answered (\(error)); it may or may not have taken effect"))
             fail(noScript, with: BusError(.unavailable, "lost the connection to redis at \(configuration.url.address) (\(error)); the command was not run"))
             throw error
+        }
+        if demoted {
+            fail(noScript, with: BusError(.unavailable, "redis at \(connection.address) is a replica now; the command was not run"))
+            throw RedisConnectionError("redis at \(connection.address) answered READONLY: it is a replica now; reconnecting to the primary")
         }
         return noScript
     }

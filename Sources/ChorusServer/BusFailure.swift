@@ -41,7 +41,7 @@ extension APIError {
             }
             return APIError(
                 .serviceUnavailable, code: "outcome-unknown",
-                message: "the link to the bus broke after the request was sent: \(outcome): \(error.message)",
+                message: "the outcome is unknown (the request reached the bus, then no answer came or it could not be confirmed): \(outcome): \(error.message)",
                 headers: [.retryAfter: "1"]
             )
         case .idempotencyKeyReused:
