@@ -6,7 +6,9 @@
 #   scripts/bootstrap.sh --browser   # and the browser test's: chromium, chromium-driver, selenium
 set -euo pipefail
 
-packages=(libhiredis-dev redis-server redis-tools pkg-config)
+# redis-sentinel: the failover test runs Sentinels (it starts them as `redis-server --sentinel`,
+# the same binary, so the package is for operators and for parity with production).
+packages=(libhiredis-dev redis-server redis-sentinel redis-tools pkg-config)
 # Chromium gets its recommended packages too (fonts among them): a page must render as a user sees it.
 browser_packages=()
 browser=false

@@ -30,11 +30,25 @@ public struct ChorusHTTPClient: Sendable {
     }
 
     /// Publishes envelopes (their ids are ignored) and returns the ids the node assigned.
-    /// Throws with the node's error message when it refuses.
-    public func publish(_ envelopes: [Envelope]) async throws -> [EventID] {
-        let result = try await send(.POST, "/publish", headers: [("Content-Type", "application/json")], body: Self.publishBody(envelopes))
+    /// Throws a ``ChorusClientError`` with the node's status, error code and message when it
+    /// refuses.
+    ///
+    /// With an `idempotencyKey` (sent as `Idempotency-Key`), retrying after any failure with the
+    /// same key and events publishes at most once and returns the original ids; without one, a
+    /// retry after `503 outcome-unknown` or a lost connection may publish the events twice.
+    public func publish(_ envelopes: [Envelope], idempotencyKey: String? = nil) async throws -> [EventID] {
+        var headers = [("Content-Type", "application/json")]
+        if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
+        let result = try await send(.POST, "/publish", headers: headers, body: Self.publishBody(envelopes))
         guard result.status == 202 else {
-            throw ChorusClientError("publish refused with \(result.status): \(result.text)")
+            let error = try? JSONParser.parse(result.body)["error"]
+            let code: String? = if case .string(let code)? = error?["code"] { code } else { nil }
+            throw ChorusClientError(
+                "publish refused with \(result.status): \(result.text)",
+                status: result.status,
+                code: code,
+                retryAfterSeconds: result.headers["Retry-After"].first.flatMap { Int($0) }
+            )
         }
         guard case .array(let items)? = try? JSONParser.parse(result.body)["ids"] else {
             throw ChorusClientError("publish answered 202 without ids: \(result.text)")

@@ -19,8 +19,21 @@ public struct HTTPResult: Sendable {
 public struct ChorusClientError: Error, Sendable, CustomStringConvertible {
     /// What went wrong.
     public var message: String
+    /// The HTTP status, when the node answered; `nil` when no answer came (connection failed).
+    public var status: Int?
+    /// The node's error code (`unavailable`, `outcome-unknown`, …), when it sent one.
+    public var code: String?
+    /// The node's `Retry-After`, in seconds, when it sent one.
+    public var retryAfterSeconds: Int?
+
     /// Creates an error.
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, status: Int? = nil, code: String? = nil, retryAfterSeconds: Int? = nil) {
+        self.message = message
+        self.status = status
+        self.code = code
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
     public var description: String { message }
 }
 

@@ -11,9 +11,16 @@ public protocol BusReceiver: Sendable {
 /// `InMemoryBus` is the embedded default for a single node; the Redis bus connects a cluster. Both
 /// pass the same contract tests.
 public protocol Bus: Sendable {
-    /// Publishes envelopes in order and returns the ids assigned to them. Either all are published
-    /// or an error is thrown.
-    func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID]
+    /// Publishes envelopes in order and returns the ids assigned to them: either all are published,
+    /// or none, or (``BusError/Code/outcomeUnknown``) the bus cannot know. The error's code says
+    /// which (see ``BusError``).
+    ///
+    /// With an `idempotencyKey`, the bus remembers the key with the ids, atomically with the
+    /// publish, for its idempotency window: a publish with a key seen within the window publishes
+    /// nothing and returns the original ids, so retrying after ``BusError/Code/outcomeUnknown``
+    /// with the same key publishes at most once. The same key with different envelopes throws
+    /// ``BusError/Code/idempotencyKeyReused`` and publishes nothing.
+    func publish(_ envelopes: [Envelope], idempotencyKey: String?) async throws(BusError) -> [EventID]
 
     /// Sends a control message to every node (this one included).
     func publish(_ control: ControlMessage) async throws(BusError)
@@ -50,16 +57,50 @@ extension Bus {
     public func replay(after id: EventID) async throws(BusError) -> Replay {
         try await replay(after: id, limit: .max)
     }
+
+    /// Publishes envelopes without an idempotency key (see ``publish(_:idempotencyKey:)``).
+    public func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID] {
+        try await publish(envelopes, idempotencyKey: nil)
+    }
 }
 
-/// A bus operation that failed. Publishing nothing is guaranteed when `publish` throws.
+/// A bus operation that failed, with a ``Code`` that says what became of it.
+///
+/// For `publish`, the code states the outcome: ``Code/unavailable`` — refused before anything was
+/// sent, nothing was published; ``Code/outcomeUnknown`` — the link broke after the command was
+/// sent, so the events may or may not have been published (retry with the same idempotency key);
+/// ``Code/backend`` — the backend answered with an error, nothing was published.
 public struct BusError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The kinds of failure.
-    public enum Code: Sendable, Hashable {
-        /// The bus cannot reach its backend right now; try again later.
-        case unavailable
-        /// The backend answered with an error.
-        case backend
+    /// The kind of failure. New codes may be added: switch over it with a `default` case.
+    ///
+    /// A struct around a private enum (like ServiceLifecycle's `ServiceGroupError.Code`), so that
+    /// adding a code is not a breaking change for callers.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Kind: String, Sendable, Hashable {
+            case unavailable
+            case outcomeUnknown
+            case backend
+            case idempotencyKeyReused
+        }
+
+        private let kind: Kind
+
+        private init(_ kind: Kind) { self.kind = kind }
+
+        /// Refused before anything was sent: the backend is unreachable (or cannot take writes,
+        /// such as a Redis out of memory). Nothing was published; trying again later is safe.
+        public static let unavailable = Code(.unavailable)
+        /// The command was sent, then the link broke (or timed out) before the answer: it may or
+        /// may not have taken effect. Retrying a publish is safe only with the same idempotency key.
+        public static let outcomeUnknown = Code(.outcomeUnknown)
+        /// The backend answered with an error (or an answer that makes no sense); nothing was
+        /// published.
+        public static let backend = Code(.backend)
+        /// A publish reused an idempotency key that was seen, within the window, with different
+        /// events. Nothing was published.
+        public static let idempotencyKeyReused = Code(.idempotencyKeyReused)
+
+        public var description: String { kind.rawValue }
     }
 
     /// What kind of failure this is.

@@ -9,6 +9,7 @@ public final class InMemoryBus: Bus {
     private struct State {
         var ids: EventIDGenerator
         var history: HistoryRing
+        var idempotency: IdempotencyMemory
         var receivers: [Int: any BusReceiver] = [:]
         var nextToken = 0
         /// Scope → connection id → entry.
@@ -23,21 +24,43 @@ public final class InMemoryBus: Bus {
     private let state: Mutex<State>
     private let now: @Sendable () -> UInt64
 
-    /// Creates a bus that keeps the last `historyCapacity` events for replay.
+    /// Creates a bus that keeps the last `historyCapacity` events for replay and remembers
+    /// idempotency keys for `idempotencyWindow` (at most `idempotencyCapacity` keys at once; past
+    /// that, the oldest are forgotten early).
     ///
     /// The history answers only for ids from this bus's start on: a client that comes back with an
     /// id from before (say, from before a restart) gets an incomplete replay and so a reset.
-    public init(historyCapacity: Int = 10_000, now: @escaping @Sendable () -> UInt64 = wallClockMilliseconds) {
+    public init(
+        historyCapacity: Int = 10_000,
+        idempotencyWindow: Duration = .seconds(300),
+        idempotencyCapacity: Int = 100_000,
+        now: @escaping @Sendable () -> UInt64 = wallClockMilliseconds
+    ) {
         let start = EventID(milliseconds: now(), sequence: 0)
-        self.state = Mutex(State(ids: EventIDGenerator(after: start), history: HistoryRing(capacity: historyCapacity, floor: start)))
+        let (seconds, attoseconds) = idempotencyWindow.components
+        let window = UInt64(clamping: max(0, seconds)) &* 1000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000_000_000))
+        self.state = Mutex(State(
+            ids: EventIDGenerator(after: start),
+            history: HistoryRing(capacity: historyCapacity, floor: start),
+            idempotency: IdempotencyMemory(window: window, capacity: idempotencyCapacity)
+        ))
         self.now = now
     }
 
     public var isReady: Bool { true }
 
-    public func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID] {
+    /// Publishes under the lock; an idempotency key is looked up and remembered under the same lock.
+    public func publish(_ envelopes: [Envelope], idempotencyKey: String?) async throws(BusError) -> [EventID] {
+        guard !envelopes.isEmpty else { return [] }
         let millis = now()
-        return state.withLock { state in
+        let fingerprint = idempotencyKey.map { _ in IdempotencyMemory.fingerprint(envelopes) }
+        return try state.withLock { state throws(BusError) in
+            if let idempotencyKey, let fingerprint, let seen = state.idempotency.entry(for: idempotencyKey, now: millis) {
+                guard seen.fingerprint == fingerprint else {
+                    throw BusError(.idempotencyKeyReused, "the idempotency key \(idempotencyKey) was used for different events within the last \(state.idempotency.window) ms; nothing was published")
+                }
+                return seen.ids
+            }
             var stamped: [BusMessage] = []
             stamped.reserveCapacity(envelopes.count)
             var ids: [EventID] = []
@@ -51,6 +74,9 @@ public final class InMemoryBus: Bus {
             }
             for receiver in state.receivers.values {
                 receiver.receive(stamped)
+            }
+            if let idempotencyKey, let fingerprint {
+                state.idempotency.remember(idempotencyKey, fingerprint: fingerprint, ids: ids, now: millis)
             }
             return ids
         }

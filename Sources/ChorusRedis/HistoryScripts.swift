@@ -37,23 +37,51 @@ struct RedisScript: Sendable, Hashable {
 /// The floor and each page of entries are read in one script, so paging while others publish
 /// cannot hide a trim between pages.
 enum HistoryScripts {
-    /// `KEYS`: stream, floor. `ARGV`: channel, capacity, slack, then one wire JSON per event.
+    /// `KEYS`: stream, floor, and optionally the idempotency key. `ARGV`: channel, capacity,
+    /// slack, idempotency window (ms), then one wire JSON per event.
     /// Appends the events, publishes each as `e <id> <json>`, trims, and returns the ids in order.
+    ///
+    /// **Idempotency.** With a third key, the script first reads it: if it holds a record
+    /// (`<sha1 of the events> <id> <id> …`) with the same fingerprint, it returns those ids and
+    /// writes nothing; with another fingerprint it answers the error `CHORUSKEYREUSED` and writes
+    /// nothing. Otherwise it publishes and stores the record with `PX window`, in the same script:
+    /// a publish and its key are remembered together or not at all.
     static let publish = RedisScript(name: "chorus-publish", source: """
-        local stream, floorKey = KEYS[1], KEYS[2]
-        local channel, capacity, slack = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+        local stream, floorKey, idemKey = KEYS[1], KEYS[2], KEYS[3]
+        local channel, capacity, slack, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+        local first = 5
+        local fingerprint
+        if idemKey then
+          local parts = {}
+          for i = first, #ARGV do parts[#parts + 1] = #ARGV[i] .. ':' .. ARGV[i] end
+          fingerprint = redis.sha1hex(table.concat(parts))
+          local seen = redis.call('GET', idemKey)
+          if seen then
+            local stored, ids = nil, {}
+            for word in string.gmatch(seen, '%S+') do
+              if stored == nil then stored = word else ids[#ids + 1] = word end
+            end
+            if stored ~= fingerprint then
+              return redis.error_reply('CHORUSKEYREUSED the idempotency key was used for different events')
+            end
+            return ids
+          end
+        end
         local fresh = redis.call('EXISTS', floorKey) == 0
         local ids = {}
-        for i = 4, #ARGV do
+        for i = first, #ARGV do
           local id = redis.call('XADD', stream, '*', 'd', ARGV[i])
           redis.call('PUBLISH', channel, 'e ' .. id .. ' ' .. ARGV[i])
           ids[#ids + 1] = id
+        end
+        if idemKey then
+          redis.call('SET', idemKey, fingerprint .. ' ' .. table.concat(ids, ' '), 'PX', window)
         end
         if fresh then
           redis.call('SET', floorKey, redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1])
         end
         local length = redis.call('XLEN', stream)
-        local excess = math.min(length - capacity, 10 * slack + #ARGV)
+        local excess = math.min(length - capacity, 10 * slack + #ids)
         if excess >= slack then
           local doomed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
           redis.call('XTRIM', stream, 'MAXLEN', length - #doomed)
@@ -77,6 +105,24 @@ enum HistoryScripts {
         return {floor, redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2]), latest}
         """)
 
+    /// The most entries one call of ``trim`` removes.
+    static let trimStep = 10_000
+
+    /// `KEYS`: stream, floor. `ARGV`: capacity. Trims the stream down to `capacity` entries (at
+    /// most ``trimStep`` per call), records the floor, and returns how many it removed. Runs
+    /// even while Redis is out of memory: `XTRIM` frees memory and is allowed then, and once a
+    /// script has written, Redis lets it finish.
+    static let trim = RedisScript(name: "chorus-trim", source: """
+        local stream, floorKey = KEYS[1], KEYS[2]
+        local length = redis.call('XLEN', stream)
+        local excess = math.min(length - tonumber(ARGV[1]), \(trimStep))
+        if excess <= 0 then return 0 end
+        local doomed = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
+        redis.call('XTRIM', stream, 'MAXLEN', length - #doomed)
+        redis.call('SET', floorKey, doomed[#doomed][1])
+        return #doomed
+        """)
+
     /// Every script, loaded with `SCRIPT LOAD` on each new connection.
-    static let all = [publish, read]
+    static let all = [publish, read, trim]
 }

@@ -25,10 +25,12 @@ import Synchronization
 /// One Lua script (``HistoryScripts``) appends each event to the history stream (`XADD`, whose
 /// entry id becomes the event id) and publishes `e <id> <json>` on the channel, atomically, so the
 /// channel order is the id order on every node. The envelopes of one `publish` call go to one
-/// script call, so their ids are contiguous. While Redis is unreachable, `publish` throws
-/// ``BusError/Code/unavailable`` at once and publishes nothing. If the connection breaks after a
-/// batch was sent but before Redis answered, the caller gets `unavailable` although the events
-/// may have been published: the outcome cannot be known.
+/// script call, so their ids are contiguous. The error of a failed publish says what happened
+/// (see ``BusError``): ``BusError/Code/unavailable`` — refused before sending (Redis unreachable,
+/// or out of memory), nothing published; ``BusError/Code/outcomeUnknown`` — the connection broke
+/// or timed out after the script was sent, so the events may or may not be in Redis;
+/// ``BusError/Code/backend`` — Redis answered with an error, nothing published (the script
+/// fails before its first write or not at all).
 ///
 /// ## Subscribing, faults and liveness
 ///
@@ -42,7 +44,7 @@ import Synchronization
 /// with a TTL that the running node refreshes, and reaping of dead nodes' entries.
 public final class RedisBus: Bus {
     let configuration: RedisConfiguration
-    private let logger: Logger
+    let logger: Logger
     let pipeline: RedisPipeline
     private let history: RedisHistory
     private let presenceStore: RedisPresence
@@ -59,7 +61,9 @@ public final class RedisBus: Bus {
         self.logger = logger
         pipeline = RedisPipeline(configuration: configuration, logger: logger)
         history = RedisHistory(pipeline: pipeline, configuration: configuration, logger: logger)
-        presenceStore = RedisPresence(configuration: configuration, pipeline: pipeline, logger: logger)
+        presenceStore = RedisPresence(configuration: configuration, pipeline: pipeline, logger: logger) { [pipeline] in
+            pipeline.setOutOfMemory(true)
+        }
         pipeline.start()
     }
 
@@ -67,26 +71,58 @@ public final class RedisBus: Bus {
         pipeline.stop()
     }
 
-    /// Ready when the command connection is up and every running subscription is subscribed and
-    /// got its own probe back within `probeTimeout`. `false` while nothing runs `run(delivering:)`.
+    /// Ready when the command connection is up, Redis accepts writes (it is not out of memory),
+    /// and every running subscription is subscribed and got its own probe back within
+    /// `probeTimeout`. `false` while nothing runs `run(delivering:)`.
     public var isReady: Bool {
         let subscribers = subscribers.withLock { Array($0.values) }
-        return !subscribers.isEmpty && pipeline.isConnected && subscribers.allSatisfy(\.isLive)
+        return !subscribers.isEmpty && pipeline.isConnected && !pipeline.isOutOfMemory && subscribers.allSatisfy(\.isLive)
     }
 
-    /// Publishes the envelopes with one script call: they get contiguous ids, in order.
-    public func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID] {
+    /// Redis answered a write with `OOM`: not ready until a write succeeds (``watchMemory()``).
+    func noteOutOfMemory() {
+        if !pipeline.isOutOfMemory {
+            logger.warning("redis is out of memory and refuses writes; publishing is refused and the node is not ready until it recovers", metadata: ["chorus.redis": "\(configuration.url)"])
+        }
+        pipeline.setOutOfMemory(true)
+    }
+
+    /// Publishes the envelopes with one script call: they get contiguous ids, in order. An
+    /// idempotency key is checked and remembered (for ``RedisConfiguration/idempotencyWindow``)
+    /// inside the same script, as `<prefix>:idem:<key>`.
+    public func publish(_ envelopes: [Envelope], idempotencyKey: String?) async throws(BusError) -> [EventID] {
         guard !envelopes.isEmpty else { return [] }
         var arguments: [[UInt8]] = [
             Array(configuration.channel.utf8),
             Array(String(configuration.historyCapacity).utf8),
             Array(String(configuration.trimSlack).utf8),
+            Array(String(configuration.idempotencyWindowMilliseconds).utf8),
         ]
-        arguments.reserveCapacity(3 + envelopes.count)
+        arguments.reserveCapacity(4 + envelopes.count)
         for envelope in envelopes { arguments.append(WireFormat.encode(envelope)) }
-        let reply = try await pipeline.execute(.script(HistoryScripts.publish, keys: configuration.historyScriptKeys, arguments: arguments))
+        var keys = configuration.historyScriptKeys
+        if let idempotencyKey { keys.append(Array(configuration.idempotencyKey(idempotencyKey).utf8)) }
+        let script = RedisCommand.script(HistoryScripts.publish, keys: keys, arguments: arguments)
+        let reply: RedisReply
+        if configuration.replicasAck > 0 {
+            // WAIT right behind the script on the same connection: it counts the replicas that
+            // have every write made so far on that connection, the script's included.
+            let timeout = max(1, configuration.commandTimeout / .milliseconds(2))
+            let results = await pipeline.execute(all: [script, .plain(["WAIT", String(configuration.replicasAck), String(Int(timeout))].map(RedisConnection.bytes))])
+            reply = try results[0].get()
+            if reply.errorMessage == nil {
+                try confirmReplicated(results[1], timeoutMilliseconds: Int(timeout))
+            }
+        } else {
+            reply = try await pipeline.execute(script)
+        }
         if let message = reply.errorMessage {
-            throw BusError(.backend, "redis refused the publish: \(message)")
+            if message.hasPrefix("CHORUSKEYREUSED") {
+                throw BusError(.idempotencyKeyReused, "the idempotency key \(idempotencyKey ?? "") was used for different events within the idempotency window; nothing was published")
+            }
+            // The script refused before its first write (Redis checks memory only then).
+            if RedisRefusal.isOutOfMemory(message) { noteOutOfMemory() }
+            throw RedisRefusal.error(message, doing: "the publish")
         }
         let ids = (reply.array ?? []).compactMap { $0.text.flatMap(EventID.init) }
         guard ids.count == envelopes.count else {
@@ -95,12 +131,25 @@ public final class RedisBus: Bus {
         return ids
     }
 
+    /// Throws unless `WAIT` says enough replicas hold the publish.
+    private func confirmReplicated(_ result: Result<RedisReply, BusError>, timeoutMilliseconds: Int) throws(BusError) {
+        let wanted = configuration.replicasAck
+        switch result {
+        case .success(let reply):
+            if let count = reply.integer, count >= wanted { return }
+            let got = reply.integer.map { "only \($0) of \(wanted) replicas" } ?? "no replica count (\(reply))"
+            throw BusError(.outcomeUnknown, "the events were published on the primary but \(got) confirmed them within \(timeoutMilliseconds) ms; a failover now could lose them")
+        case .failure(let error):
+            throw BusError(.outcomeUnknown, "the events were published on the primary but their replication could not be confirmed: \(error.message)")
+        }
+    }
+
     /// Publishes a control message on the channel (it has no id and no history).
     public func publish(_ control: ControlMessage) async throws(BusError) {
         let payload = ChannelMessage.control(json: WireFormat.encode(control)).payload
         let reply = try await pipeline.execute(configuration.publishCommand(payload))
         if let message = reply.errorMessage {
-            throw BusError(.backend, "redis refused the control message: \(message)")
+            throw RedisRefusal.error(message, doing: "the control message")
         }
     }
 
@@ -136,6 +185,7 @@ public final class RedisBus: Bus {
         let presence = presenceStore
         await withDiscardingTaskGroup { group in
             group.addTask { await presence.maintain() }
+            group.addTask { await self.watchMemory() }
             await withTaskCancellationHandler {
                 await subscriber.run()
             } onCancel: {

@@ -30,6 +30,14 @@ public struct RedisConfiguration: Sendable {
     /// How often a running node refreshes its liveness key and removes the presence entries of
     /// dead nodes (publishing their `leave` events): within `livenessTTL + livenessInterval`.
     public var livenessInterval: Duration
+    /// How long an idempotency key of a publish is remembered (with the ids it got): a publish
+    /// retried with the same key within this time publishes nothing and gets the original ids.
+    public var idempotencyWindow: Duration
+    /// How many replicas must confirm a publish (`WAIT n timeout` after the publish script)
+    /// before it counts as accepted; 0 does not wait. A publish that fewer replicas confirm
+    /// within half the command timeout fails with ``BusError/Code/outcomeUnknown``: the events are
+    /// on the primary (and delivered), but a failover now could lose them.
+    public var replicasAck: Int
 
     /// Creates a configuration; everything but the URL has a default.
     public init(
@@ -44,7 +52,9 @@ public struct RedisConfiguration: Sendable {
         maximumBackoff: Duration = .seconds(5),
         nodeName: String = "node",
         livenessTTL: Duration = .seconds(10),
-        livenessInterval: Duration = .seconds(2)
+        livenessInterval: Duration = .seconds(2),
+        idempotencyWindow: Duration = .seconds(300),
+        replicasAck: Int = 0
     ) {
         self.url = url
         self.keyPrefix = keyPrefix
@@ -58,6 +68,8 @@ public struct RedisConfiguration: Sendable {
         self.nodeName = nodeName
         self.livenessTTL = livenessTTL
         self.livenessInterval = livenessInterval
+        self.idempotencyWindow = idempotencyWindow
+        self.replicasAck = replicasAck
     }
 
     /// The pub/sub channel every node of the deployment shares: `<prefix>:events`.
@@ -69,6 +81,19 @@ public struct RedisConfiguration: Sendable {
 
     /// The `KEYS` of the history scripts: the stream and its floor.
     var historyScriptKeys: [[UInt8]] { [Array(historyKey.utf8), Array(floorKey.utf8)] }
+
+    /// The key that remembers a publish's idempotency key: `<prefix>:idem:<key>`.
+    func idempotencyKey(_ key: String) -> String { "\(keyPrefix):idem:\(key)" }
+
+    /// ``idempotencyWindow`` in whole milliseconds, at least 1 (what `SET … PX` takes).
+    var idempotencyWindowMilliseconds: Int64 {
+        let (seconds, attoseconds) = idempotencyWindow.components
+        return max(1, seconds.multipliedReportingOverflow(by: 1000).partialValue + attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// A small key written (with a short expiry) to check that Redis accepts writes again after
+    /// running out of memory: `<prefix>:write-check`.
+    var writeCheckKey: String { "\(keyPrefix):write-check" }
 
     /// The liveness key of a bus instance: `<prefix>:node:<instance>`.
     func livenessKey(_ instance: String) -> String { "\(keyPrefix):node:\(instance)" }

@@ -16,23 +16,17 @@ final class RedisConnection {
     /// Where this connection goes, for messages.
     let address: String
 
-    /// Connects, sets the command timeout, and sends `AUTH` and `SELECT` as the URL asks.
-    init(url: RedisURL, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
-        address = url.address
-        guard let context = redisConnectWithTimeout(url.host, Int32(url.port), Self.makeTimeval(connectTimeout)) else {
-            throw RedisConnectionError("cannot connect to redis at \(url.address): out of memory")
+    /// Connects, sets the command timeout, and sends `AUTH` and `SELECT` as the URL asks. With a
+    /// Sentinel URL, first asks the Sentinels for the primary, and checks with `ROLE` that the
+    /// server it reached is one.
+    convenience init(url: RedisURL, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
+        var host = url.host
+        var port = url.port
+        if let sentinel = url.sentinel {
+            (host, port) = try Self.askSentinels(sentinel, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
         }
-        self.context = context
-        if context.pointee.err != 0 {
-            let reason = Self.errorText(context)
-            close()
-            throw RedisConnectionError("cannot connect to redis at \(url.address): \(reason)")
-        }
-        redisSetTimeout(context, Self.makeTimeval(commandTimeout))
-        // hiredis opens its socket without CLOEXEC: a process started meanwhile (the tests start
-        // node processes while Redis-backed tests run) would keep the connection open after
-        // `close()`, and Redis would go on seeing it.
-        _ = fcntl(context.pointee.fd, F_SETFD, FD_CLOEXEC)
+        let label = url.sentinel == nil ? url.address : "\(url.address) at \(RedisURL.address(host, port))"
+        try self.init(host: host, port: port, label: label, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
 
         var setup: [[[UInt8]]] = []
         if let password = url.password {
@@ -41,17 +35,63 @@ final class RedisConnection {
         if url.database != 0 {
             setup.append(["SELECT", String(url.database)].map(Self.bytes))
         }
+        if url.sentinel != nil {
+            setup.append([Self.bytes("ROLE")])
+        }
         do throws(RedisConnectionError) {
             for (command, reply) in zip(setup, try pipeline(setup)) {
+                let name = String(decoding: command[0], as: UTF8.self)
                 if let message = reply.errorMessage {
-                    let name = String(decoding: command[0], as: UTF8.self)
-                    throw RedisConnectionError("redis at \(url.address) refused \(name): \(message)")
+                    throw RedisConnectionError("redis at \(label) refused \(name): \(message)")
+                }
+                if name == "ROLE", let role = reply.array?.first?.text, role != "master" {
+                    throw RedisConnectionError("redis at \(label) is a \(role), not the primary (a failover is under way); asking the sentinels again")
                 }
             }
         } catch {
             close()
             throw error
         }
+    }
+
+    /// Connects to `host:port` and sets the command timeout; nothing is sent.
+    private init(host: String, port: Int, label: String, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
+        address = label
+        guard let context = redisConnectWithTimeout(host, Int32(port), Self.makeTimeval(connectTimeout)) else {
+            throw RedisConnectionError("cannot connect to redis at \(label): out of memory")
+        }
+        self.context = context
+        if context.pointee.err != 0 {
+            let reason = Self.errorText(context)
+            close()
+            throw RedisConnectionError("cannot connect to redis at \(label): \(reason)")
+        }
+        redisSetTimeout(context, Self.makeTimeval(commandTimeout))
+        // hiredis opens its socket without CLOEXEC: a process started meanwhile (the tests start
+        // node processes while Redis-backed tests run) would keep the connection open after
+        // `close()`, and Redis would go on seeing it.
+        _ = fcntl(context.pointee.fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// The primary's address from the first Sentinel that knows it.
+    private static func askSentinels(_ sentinel: RedisURL.Sentinel, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) -> (String, Int) {
+        var failures: [String] = []
+        for node in sentinel.nodes {
+            let label = "sentinel \(RedisURL.address(node.host, node.port))"
+            do throws(RedisConnectionError) {
+                let connection = try RedisConnection(host: node.host, port: node.port, label: label, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
+                defer { connection.close() }
+                let reply = try connection.command(["SENTINEL", "get-master-addr-by-name", sentinel.primaryName].map(bytes))
+                if let message = reply.errorMessage { throw RedisConnectionError("\(label) refused: \(message)") }
+                guard let parts = reply.array, parts.count == 2, let host = parts[0].text, let port = parts[1].text.flatMap({ Int($0) }), (1...65535).contains(port) else {
+                    throw RedisConnectionError("\(label) does not know a primary named '\(sentinel.primaryName)'")
+                }
+                return (host, port)
+            } catch {
+                failures.append(error.message)
+            }
+        }
+        throw RedisConnectionError("no sentinel gave the primary '\(sentinel.primaryName)': \(failures.joined(separator: "; "))")
     }
 
     deinit { close() }

@@ -8,6 +8,12 @@ import Logging
 /// throughput comes from batching rather than one round trip per event. While Redis is
 /// unreachable, `submit` fails at once with ``BusError/Code/unavailable`` and queues nothing; the
 /// thread reconnects in the background with capped exponential backoff.
+///
+/// Every failure says what became of the command: ``BusError/Code/unavailable`` when it was
+/// certainly not sent (refused while Redis is down, or still queued when the connection broke),
+/// ``BusError/Code/outcomeUnknown`` when it was handed to the socket and no answer came (the
+/// connection broke or the command timeout passed). An error *reply* is a success here: the
+/// caller reads it.
 final class RedisPipeline: Sendable {
     private struct Job: Sendable {
         let command: RedisCommand
@@ -27,6 +33,8 @@ final class RedisPipeline: Sendable {
         var phase = Phase.connecting
         var queue: [Job] = []
         var stopping = false
+        /// Redis answered a write with `OOM`, and no write has succeeded since.
+        var outOfMemory = false
     }
 
     /// The most commands sent in one batch.
@@ -58,6 +66,15 @@ final class RedisPipeline: Sendable {
         state.withLock { if case .up = $0.phase { true } else { false } }
     }
 
+    /// Whether Redis refuses writes for lack of memory: set when a write is answered `OOM`,
+    /// cleared when one succeeds again (see ``RedisBus/watchMemory()``).
+    var isOutOfMemory: Bool { state.withLock { $0.outOfMemory } }
+
+    /// Records whether Redis refuses writes for lack of memory.
+    func setOutOfMemory(_ value: Bool) {
+        state.withLockAndBroadcast { $0.outOfMemory = value }
+    }
+
     /// Queues `command`; `completion` runs with the reply (on the pipeline thread), or at once with
     /// an error if Redis is unreachable. Returns `false` in that last case: the command was
     /// certainly not sent (a later failure, once sent, leaves the outcome unknown).
@@ -87,6 +104,25 @@ final class RedisPipeline: Sendable {
         return try result.get()
     }
 
+    /// Queues `commands` one after the other (so they go out in this order on one connection) and
+    /// waits for every result.
+    func execute(all commands: [RedisCommand]) async -> [Result<RedisReply, BusError>] {
+        guard !commands.isEmpty else { return [] }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<[Result<RedisReply, BusError>], Never>) in
+            let results = ConditionLock<[Result<RedisReply, BusError>?]>(Array(repeating: nil, count: commands.count))
+            for (index, command) in commands.enumerated() {
+                submit(command) { result in
+                    let all: [Result<RedisReply, BusError>]? = results.withLockAndBroadcast { results in
+                        results[index] = result
+                        let done = results.compactMap { $0 }
+                        return done.count == results.count ? done : nil
+                    }
+                    if let all { continuation.resume(returning: all) }
+                }
+            }
+        }
+    }
+
     /// Runs `command` and blocks the calling thread until its reply. Only for the bus's own threads
     /// (never the pipeline thread itself, never a Swift concurrency thread).
     func executeBlocking(_ command: RedisCommand) throws(BusError) -> RedisReply {
@@ -98,46 +134,38 @@ final class RedisPipeline: Sendable {
     // MARK: - The thread
 
     private func main() {
-        var backoff = Backoff(initial: configuration.initialBackoff, maximum: configuration.maximumBackoff)
-        var failures = 0
-        while !shutdown.isShutDown {
-            let connection: RedisConnection
-            var shas: [String: String] = [:]
-            do {
-                connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
-                for (script, reply) in zip(RedisScript.all, try connection.pipeline(RedisScript.all.map { ["SCRIPT", "LOAD", $0.source].map(RedisConnection.bytes) })) {
-                    guard let sha = reply.text, reply.errorMessage == nil else {
-                        throw RedisConnectionError("redis at \(connection.address) refused SCRIPT LOAD of \(script.name): \(reply.errorMessage ?? "\(reply)")")
-                    }
-                    shas[script.name] = sha
-                }
-            } catch {
-                failures += 1
-                let level: Logger.Level = failures == 1 ? .warning : .debug
-                logger.log(level: level, "cannot reach redis for publishing", metadata: ["chorus.redis": "\(configuration.url)", "chorus.error": "\(error)", "chorus.attempt": "\(failures)"])
-                fail(takeQueue(marking: .down("\(error)")), with: BusError(.unavailable, "redis at \(configuration.url.address) is unavailable (\(error)); reconnecting in the background"))
-                state.wait(until: { $0.stopping }, timeout: backoff.next()) { _ in }
-                continue
+        let unavailable = { (error: any Error) in
+            BusError(.unavailable, "redis at \(self.configuration.url.address) is unavailable (\(error)); reconnecting in the background")
+        }
+        ReconnectLoop(purpose: "publishing", configuration: configuration, logger: logger).run(
+            isStopped: { shutdown.isShutDown },
+            wait: { delay in state.wait(until: { $0.stopping }, timeout: delay) { _ in } },
+            failed: { error in fail(takeQueue(marking: .down("\(error)")), with: unavailable(error)) }
+        ) { connected in
+            let (connection, shas) = try connect()
+            guard shutdown.register(connection.fileDescriptor) else { return }
+            defer {
+                shutdown.unregister()
+                connection.close()
             }
-            guard shutdown.register(connection.fileDescriptor) else { break }
             state.withLockAndBroadcast { $0.phase = .up }
-            if failures > 0 {
-                logger.info("reconnected to redis for publishing", metadata: ["chorus.redis": "\(configuration.url)", "chorus.attempts": "\(failures)"])
-            }
-            failures = 0
-            backoff.reset()
-
-            let error = serve(connection, shas: shas)
-            shutdown.unregister()
-            connection.close()
-            if let error, !shutdown.isShutDown {
-                failures = 1
-                logger.warning("lost the redis connection for publishing; reconnecting", metadata: ["chorus.redis": "\(configuration.url)", "chorus.error": "\(error)"])
-                fail(takeQueue(marking: .down("\(error)")), with: BusError(.unavailable, "redis at \(configuration.url.address) is unavailable (\(error)); reconnecting in the background"))
-                state.wait(until: { $0.stopping }, timeout: backoff.next()) { _ in }
-            }
+            connected()
+            if let error = serve(connection, shas: shas) { throw error }
         }
         fail(takeQueue(marking: .stopped), with: BusError(.unavailable, "the redis bus is shut down"))
+    }
+
+    /// Connects and loads the scripts; returns the connection and each script's SHA1 by name.
+    private func connect() throws(RedisConnectionError) -> (RedisConnection, [String: String]) {
+        let connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
+        var shas: [String: String] = [:]
+        for (script, reply) in zip(RedisScript.all, try connection.pipeline(RedisScript.all.map { ["SCRIPT", "LOAD", $0.source].map(RedisConnection.bytes) })) {
+            guard let sha = reply.text, reply.errorMessage == nil else {
+                throw RedisConnectionError("redis at \(connection.address) refused SCRIPT LOAD of \(script.name): \(reply.errorMessage ?? "\(reply)")")
+            }
+            shas[script.name] = sha
+        }
+        return (connection, shas)
     }
 
     /// Sends batches until the connection breaks (returns the error) or the pipeline stops (`nil`).
@@ -171,6 +199,8 @@ final class RedisPipeline: Sendable {
     private func send(_ batch: [Job], on connection: RedisConnection, shas: [String: String]) throws(RedisConnectionError) -> [Job] {
         var noScript: [Job] = []
         var answered = 0
+        // The server became a replica (a failover demoted it): find the primary again.
+        var demoted = false
         do {
             for job in batch {
                 try connection.append(job.command.arguments(sha: job.command.script.flatMap { shas[$0.name] }))
@@ -181,13 +211,20 @@ final class RedisPipeline: Sendable {
                 if job.command.script != nil, let message = reply.errorMessage, message.hasPrefix("NOSCRIPT") {
                     noScript.append(job)
                 } else {
+                    if reply.errorMessage?.hasPrefix("READONLY") == true { demoted = true }
                     job.completion(.success(reply))
                 }
             }
         } catch {
-            fail(batch[answered...], with: BusError(.unavailable, "lost the connection to redis at \(configuration.url.address) before it answered (\(error)); the outcome is unknown"))
-            fail(noScript, with: BusError(.unavailable, "lost the connection to redis at \(configuration.url.address) (\(error))"))
+            // Sent (or partly sent: hiredis writes while waiting for the first reply), never
+            // answered: Redis may have run them. Only the NOSCRIPT ones certainly did nothing.
+            fail(batch[answered...], with: BusError(.outcomeUnknown, "lost the connection to redis at \(configuration.url.address) after sending the command, before it answered (\(error)); it may or may not have taken effect"))
+            fail(noScript, with: BusError(.unavailable, "lost the connection to redis at \(configuration.url.address) (\(error)); the command was not run"))
             throw error
+        }
+        if demoted {
+            fail(noScript, with: BusError(.unavailable, "redis at \(connection.address) is a replica now; the command was not run"))
+            throw RedisConnectionError("redis at \(connection.address) answered READONLY: it is a replica now; reconnecting to the primary")
         }
         return noScript
     }

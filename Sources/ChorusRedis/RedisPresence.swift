@@ -25,7 +25,11 @@ final class RedisPresence: Sendable {
     let instance = String(UInt64.random(in: 0 ... .max), radix: 36)
     private let state = Mutex(State())
 
-    init(configuration: RedisConfiguration, pipeline: RedisPipeline, logger: Logger) {
+    /// Called when Redis refuses a presence write for lack of memory.
+    private let outOfMemory: @Sendable () -> Void
+
+    init(configuration: RedisConfiguration, pipeline: RedisPipeline, logger: Logger, outOfMemory: @escaping @Sendable () -> Void = {}) {
+        self.outOfMemory = outOfMemory
         self.configuration = configuration
         self.pipeline = pipeline
         self.logger = logger
@@ -132,6 +136,9 @@ final class RedisPresence: Sendable {
 
     private func write(_ command: RedisCommand) async throws(BusError) {
         let reply = try await pipeline.execute(command)
-        if let message = reply.errorMessage { throw BusError(.backend, "redis refused a presence write: \(message)") }
+        if let message = reply.errorMessage {
+            if RedisRefusal.isOutOfMemory(message) { outOfMemory() }
+            throw RedisRefusal.error(message, doing: "a presence write")
+        }
     }
 }

@@ -56,28 +56,15 @@ final class RedisSubscriber: Sendable {
     // MARK: - The thread
 
     private func main() {
-        var backoff = Backoff(initial: configuration.initialBackoff, maximum: configuration.maximumBackoff)
-        var failures = 0
         // Where delivery stands; fixed before the first subscription, so that events published
         // while the first connection is being set up are not missed either.
         var position: Position?
-        while !shutdown.isShutDown {
-            do {
-                try session(position: &position) {
-                    if failures > 0 {
-                        logger.info("resubscribed to redis", metadata: ["chorus.redis": "\(configuration.url)", "chorus.attempts": "\(failures)"])
-                    }
-                    failures = 0
-                    backoff.reset()
-                }
-            } catch {
-                probes.setSubscribed(false)
-                guard !shutdown.isShutDown else { break }
-                failures += 1
-                let level: Logger.Level = failures == 1 ? .warning : .debug
-                logger.log(level: level, "redis subscription failed; reconnecting", metadata: ["chorus.redis": "\(configuration.url)", "chorus.error": "\(error)", "chorus.attempt": "\(failures)"])
-                stopping.wait(until: { $0 }, timeout: backoff.next()) { _ in }
-            }
+        ReconnectLoop(purpose: "the subscription", configuration: configuration, logger: logger).run(
+            isStopped: { shutdown.isShutDown },
+            wait: { delay in stopping.wait(until: { $0 }, timeout: delay) { _ in } },
+            failed: { _ in probes.setSubscribed(false) }
+        ) { connected in
+            try session(position: &position, subscribed: connected)
         }
         probes.setSubscribed(false)
     }

@@ -1,6 +1,12 @@
 import ChorusCore
 
-/// Where a Redis server is and how to log in: `redis://[[user]:password@]host[:port][/db]`.
+/// Where a Redis server is and how to log in: `redis://[[user]:password@]host[:port][/db]`, or,
+/// through Sentinel, `redis+sentinel://[[user]:password@]host1[:port],host2[:port]/name[/db]`.
+///
+/// With Sentinel, every connection asks the Sentinels (in order, the first that answers) for the
+/// current primary of `name` (`SENTINEL get-master-addr-by-name`), connects to it and checks with
+/// `ROLE` that it is a primary; a failover is followed by reconnecting. The user name and password
+/// are for the primary; the Sentinels are asked without `AUTH`. Sentinel ports default to 26379.
 ///
 /// Examples: `redis://127.0.0.1:6379`, `redis://:secret@redis.internal/2`,
 /// `redis://chorus:secret@[::1]:6380`. The port defaults to 6379 and the database to 0. Percent
@@ -17,6 +23,37 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
     public var password: String?
     /// The logical database for `SELECT`.
     public var database: Int
+    /// The Sentinels to ask for the primary, for a `redis+sentinel://` URL; `nil` for a plain one
+    /// (then ``host`` and ``port`` are the server's; with Sentinel they are the first Sentinel's).
+    public var sentinel: Sentinel?
+
+    /// A set of Sentinels and the name of the primary they watch.
+    public struct Sentinel: Sendable, Hashable {
+        /// The Sentinels, as `(host, port)`, asked in this order.
+        public var nodes: [Node]
+        /// The name the Sentinels know the primary by (`sentinel monitor <name> …`).
+        public var primaryName: String
+
+        /// One Sentinel's address.
+        public struct Node: Sendable, Hashable {
+            /// Host name or IP address (IPv6 without brackets).
+            public var host: String
+            /// TCP port.
+            public var port: Int
+
+            /// Creates an address.
+            public init(host: String, port: Int) {
+                self.host = host
+                self.port = port
+            }
+        }
+
+        /// Creates a Sentinel configuration.
+        public init(nodes: [Node], primaryName: String) {
+            self.nodes = nodes
+            self.primaryName = primaryName
+        }
+    }
 
     /// Creates a URL from its parts.
     public init(host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0) {
@@ -36,11 +73,15 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             throw RedisURLError("'\(text)' is not a redis URL; \(expected)")
         }
         let scheme = parts[0].lowercased()
+        if scheme == "redis+sentinel" {
+            try self.init(sentinelURL: text, rest: parts[1])
+            return
+        }
         if scheme == "rediss" {
             throw RedisURLError("rediss:// (TLS) is not supported: hiredis 0.14 has no TLS; use redis:// on a private network, or a TLS tunnel such as stunnel")
         }
         guard scheme == "redis" else {
-            throw RedisURLError("unsupported scheme '\(scheme)' in redis URL; \(expected)")
+            throw RedisURLError("unsupported scheme '\(scheme)' in redis URL; \(expected), or redis+sentinel://host:26379,host:26379/name")
         }
         var rest = parts[1]
         if let extra = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
@@ -106,22 +147,109 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         self.init(host: String(host), port: port, username: username, password: password, database: database)
     }
 
+    /// Parses the part after `redis+sentinel://`.
+    private init(sentinelURL text: String, rest whole: Substring) throws(RedisURLError) {
+        let expected = "expected redis+sentinel://[:password@]host:26379,host:26379/name[/db]"
+        var rest = whole
+        if let extra = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            throw RedisURLError("unexpected '\(rest[extra...])' in redis URL; \(expected) (options are not supported)")
+        }
+        var username: String?
+        var password: String?
+        if let at = rest.lastIndex(of: "@") {
+            let credentials = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = credentials.firstIndex(of: ":") {
+                let user = credentials[..<colon]
+                username = user.isEmpty ? nil : try Self.decode(user, part: "user name")
+                password = try Self.decode(credentials[credentials.index(after: colon)...], part: "password")
+            } else {
+                password = try Self.decode(credentials, part: "password")
+            }
+        }
+        guard let slash = rest.firstIndex(of: "/") else {
+            throw RedisURLError("missing the primary's name in '\(text)'; \(expected)")
+        }
+        let hosts = rest[..<slash]
+        let path = rest[rest.index(after: slash)...].split(separator: "/", omittingEmptySubsequences: false)
+        guard let name = path.first, !name.isEmpty, path.count <= 2 else {
+            throw RedisURLError("missing or invalid primary name in '\(text)'; \(expected)")
+        }
+        var database = 0
+        if path.count == 2, !path[1].isEmpty {
+            guard let number = Int(path[1]), number >= 0 else {
+                throw RedisURLError("invalid database '\(path[1])' in redis URL; expected a number, as in redis+sentinel://host:26379/mymaster/0")
+            }
+            database = number
+        }
+        var nodes: [Sentinel.Node] = []
+        for item in hosts.split(separator: ",", omittingEmptySubsequences: false) {
+            let (host, port) = try Self.hostAndPort(item, defaultPort: 26379, expected: expected)
+            nodes.append(Sentinel.Node(host: host, port: port))
+        }
+        guard let first = nodes.first else { throw RedisURLError("no sentinel in '\(text)'; \(expected)") }
+        self.init(host: first.host, port: first.port, username: username, password: password, database: database)
+        sentinel = Sentinel(nodes: nodes, primaryName: String(name))
+    }
+
+    /// `host[:port]` or `[v6]:port`.
+    private static func hostAndPort(_ text: Substring, defaultPort: Int, expected: String) throws(RedisURLError) -> (String, Int) {
+        var host: Substring
+        var portText: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else {
+                throw RedisURLError("unclosed '[' in the host '\(text)' of the redis URL; \(expected)")
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            let after = text[text.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw RedisURLError("unexpected '\(after)' after the host in redis URL; \(expected)") }
+                portText = after.dropFirst()
+            }
+        } else if let colon = text.firstIndex(of: ":") {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        } else {
+            host = text
+        }
+        guard !host.isEmpty else { throw RedisURLError("missing host in redis URL; \(expected)") }
+        var port = defaultPort
+        if let portText {
+            guard let number = Int(portText), (1...65535).contains(number) else {
+                throw RedisURLError("invalid port '\(portText)' in redis URL; expected a number from 1 to 65535")
+            }
+            port = number
+        }
+        return (String(host), port)
+    }
+
     /// The URL with the password hidden, for logs and messages.
     public var description: String {
-        var text = "redis://"
+        var text = sentinel == nil ? "redis://" : "redis+sentinel://"
         if username != nil || password != nil {
             text += username ?? ""
             if password != nil { text += ":***" }
             text += "@"
         }
-        text += host.contains(":") ? "[\(host)]" : host
-        text += ":\(port)"
+        if let sentinel {
+            text += sentinel.nodes.map { Self.address($0.host, $0.port) }.joined(separator: ",")
+            text += "/\(sentinel.primaryName)"
+        } else {
+            text += Self.address(host, port)
+        }
         if database != 0 { text += "/\(database)" }
         return text
     }
 
-    /// `host:port`, for messages about the connection.
-    var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    /// `host:port` (or, with Sentinel, the primary's name and the Sentinels), for messages.
+    var address: String {
+        guard let sentinel else { return Self.address(host, port) }
+        return "primary '\(sentinel.primaryName)' (via sentinels \(sentinel.nodes.map { Self.address($0.host, $0.port) }.joined(separator: ",")))"
+    }
+
+    static func address(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
 
     private static func decode(_ text: Substring, part: String) throws(RedisURLError) -> String {
         guard let bytes = PercentEncoding.decode(text) else {

@@ -21,7 +21,7 @@ struct ControlController {
         do {
             try await bus.publish(.closeUser(userID: user, scope: scope))
         } catch {
-            throw PublishController.apiError(error, doing: "no stream was closed")
+            throw APIError.bus(error, .closeUser)
         }
         return jsonResponse(.accepted, .object([("closing", .object([("user", .string(user)), ("scope", scope.map(JSONValue.string) ?? .null)]))]))
     }
@@ -35,7 +35,7 @@ struct ControlController {
         do {
             entries = try await bus.presence(in: scope)
         } catch {
-            throw PublishController.apiError(error, doing: "presence is unknown")
+            throw APIError.bus(error, .readPresence)
         }
         return jsonResponse(.ok, .object([
             ("scope", .string(scope)),

@@ -4,11 +4,18 @@ import NIOCore
 
 /// `POST /publish`: one envelope or an array, as JSON. Answers `202` with the assigned ids.
 ///
+/// An `Idempotency-Key` header (1–255 bytes of visible ASCII, else `400 invalid-idempotency-key`)
+/// makes a retry safe: within the bus's idempotency window a request with the same key and the
+/// same events publishes nothing and answers `202` with the original ids; the same key with
+/// different events is `422 idempotency-key-reused`.
+///
 /// Needs a publisher key (see ``PublisherGate``), `Content-Type: application/json`, and must not
 /// come from a page on another site (``CrossSiteGuard``). Nothing is published unless the whole
 /// body is valid and the ``ChorusHooks/onPublish`` hook lets every event through: cross-site is
-/// `403`, another content type `415`, too large is `413`, malformed is `400`, a veto is `403`, and
-/// a bus that cannot reach its backend gives `503` with `Retry-After`.
+/// `403`, another content type `415`, too large is `413`, malformed is `400`, a veto is `403`. A
+/// bus failure is answered as ``APIError/bus(_:_:)`` says: `503 unavailable` (nothing was
+/// published) or `503 outcome-unknown` (it may have been), both with `Retry-After`, or `500
+/// bus-error`.
 struct PublishController {
     let bus: any Bus
     let maximumBytes: Int
@@ -31,6 +38,7 @@ struct PublishController {
         } catch {
             throw APIError.badRequest("invalid-event", error.message)
         }
+        let idempotencyKey = try Self.idempotencyKey(of: request)
         for index in envelopes.indices {
             switch await hooks.onPublish(envelopes[index]) {
             case .publish(let envelope):
@@ -42,9 +50,9 @@ struct PublishController {
         }
         let ids: [EventID]
         do {
-            ids = try await bus.publish(envelopes)
+            ids = try await bus.publish(envelopes, idempotencyKey: idempotencyKey)
         } catch {
-            throw Self.apiError(error, doing: "nothing was published")
+            throw APIError.bus(error, .publish)
         }
         return jsonResponse(.accepted, .object([("ids", .array(ids.map { .string($0.description) }))]))
     }
@@ -61,13 +69,16 @@ struct PublishController {
         }
     }
 
-    /// The HTTP answer to a bus failure.
-    static func apiError(_ error: BusError, doing outcome: String) -> APIError {
-        switch error.code {
-        case .unavailable:
-            APIError.unavailable("the bus is unavailable, \(outcome): \(error.message)")
-        case .backend:
-            APIError(.internalServerError, code: "bus-error", message: "\(outcome): \(error.message)")
+    /// The `Idempotency-Key` header: absent, or exactly one valid key (else `400`).
+    static func idempotencyKey(of request: Request) throws -> String? {
+        let values = request.headers[values: .idempotencyKey]
+        guard !values.isEmpty else { return nil }
+        guard values.count == 1 else {
+            throw APIError.badRequest("invalid-idempotency-key", "send one Idempotency-Key header, not \(values.count); nothing was published")
         }
+        if let problem = IdempotencyKey.problem(values[0]) {
+            throw APIError.badRequest("invalid-idempotency-key", "\(problem); nothing was published")
+        }
+        return values[0]
     }
 }

@@ -14,11 +14,18 @@ public final class RedisServer: @unchecked Sendable {
         public var appendOnly: Bool
         /// A password the server requires (`requirepass`), if any.
         public var password: String?
+        /// A memory limit (`maxmemory`, such as `5mb`) with `maxmemory-policy noeviction`: past
+        /// it, Redis refuses writes with `OOM`.
+        public var maxMemory: String?
+        /// The port of a primary on 127.0.0.1 to replicate (`replicaof`), if any.
+        public var replicaOf: Int?
 
-        /// Creates options; the default is an in-memory server with no password.
-        public init(appendOnly: Bool = false, password: String? = nil) {
+        /// Creates options; the default is an in-memory server with no password and no memory limit.
+        public init(appendOnly: Bool = false, password: String? = nil, maxMemory: String? = nil, replicaOf: Int? = nil) {
             self.appendOnly = appendOnly
             self.password = password
+            self.maxMemory = maxMemory
+            self.replicaOf = replicaOf
         }
     }
 
@@ -143,6 +150,8 @@ public final class RedisServer: @unchecked Sendable {
             "daemonize no",
         ]
         if let password = options.password { lines.append("requirepass \(password)") }
+        if let primary = options.replicaOf { lines.append("replicaof 127.0.0.1 \(primary)") }
+        if let maxMemory = options.maxMemory { lines += ["maxmemory \(maxMemory)", "maxmemory-policy noeviction"] }
         try (lines.joined(separator: "\n") + "\n").write(to: configuration, atomically: true, encoding: .utf8)
         let child = try ChildProcess(executable: try Self.executable("redis-server"), arguments: [configuration.path])
         lock.withLock { process = child }
@@ -158,7 +167,7 @@ public final class RedisServer: @unchecked Sendable {
         throw RedisServerError("redis-server on port \(port) did not answer PING within 15 s: \(child.output.suffix(500))")
     }
 
-    private static func executable(_ name: String) throws -> String {
+    static func executable(_ name: String) throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") + ["/usr/sbin", "/usr/bin"] {
             let candidate = "\(directory)/\(name)"

@@ -34,6 +34,12 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "A changed context path, for reactive blocks; repeat for several.")
     var path: [String] = []
 
+    @Option(name: .customLong("idempotency-key"), help: "Sent as Idempotency-Key: within the node's idempotency window, a publish with this key publishes at most once (1-255 visible ASCII characters). Default: a random key, used for every retry of this command.")
+    var idempotencyKey: String?
+
+    @Option(help: "How many times to retry after a 503 or a failed connection, with the same idempotency key (waits Retry-After, or 0.5 s doubling up to 8 s).")
+    var retries: Int = 4
+
     func run() async throws {
         let settings = Settings()
         let base = settings.optionalString(url, variable: "CHORUS_URL") ?? "http://127.0.0.1:8080"
@@ -48,13 +54,28 @@ struct PublishCommand: AsyncParsableCommand {
             payload = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         }
         let envelope = Envelope(scope: scope, event: event, data: payload, paths: path, origin: origin, audience: audience.isEmpty ? nil : Set(audience))
-        let client = ChorusHTTPClient(endpoint: endpoint, bearerToken: settings.optionalString(key, variable: "CHORUS_PUBLISHER_KEY"))
-        do {
-            let ids = try await client.publish([envelope])
-            print(ids.map(\.description).joined(separator: "\n"))
-        } catch {
-            FileHandle.standardError.write(Data("chorus publish: \(error)\n".utf8))
-            throw ExitCode.failure
+        if let idempotencyKey, let problem = IdempotencyKey.problem(idempotencyKey) {
+            throw ValidationError("--idempotency-key: \(problem)")
+        }
+        guard (0...100).contains(retries) else { throw ValidationError("--retries must be between 0 and 100") }
+        // A key of our own even when none was given, so that our own retries cannot publish twice.
+        let key = idempotencyKey ?? IdempotencyKey.random()
+        let client = ChorusHTTPClient(endpoint: endpoint, bearerToken: settings.optionalString(self.key, variable: "CHORUS_PUBLISHER_KEY"))
+        var delay = Duration.milliseconds(500)
+        for attempt in 0...retries {
+            do {
+                let ids = try await client.publish([envelope], idempotencyKey: key)
+                print(ids.map(\.description).joined(separator: "\n"))
+                return
+            } catch let error as ChorusClientError where attempt < retries && (error.status == nil || error.status == 503) {
+                let wait = error.retryAfterSeconds.map { Duration.seconds(min(max($0, 0), 30)) } ?? delay
+                FileHandle.standardError.write(Data("chorus publish: \(error); retrying in \(wait) with idempotency key \(key)\n".utf8))
+                try await Task.sleep(for: wait)
+                delay = min(delay * 2, .seconds(8))
+            } catch {
+                FileHandle.standardError.write(Data("chorus publish: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
         }
     }
 }

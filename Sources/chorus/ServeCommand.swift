@@ -42,8 +42,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("node-id"), help: "This node's name in logs. [CHORUS_NODE_ID, default host:port]")
     var nodeID: String?
 
-    @Option(help: "Join a cluster through Redis: redis://[:password@]host:port[/db]. Without it the node uses its embedded in-memory bus. [CHORUS_REDIS_URL]")
+    @Option(help: "Join a cluster through Redis: redis://[:password@]host:port[/db], or through Sentinel: redis+sentinel://[:password@]host:26379,host:26379/primary-name[/db]. Without it the node uses its embedded in-memory bus. [CHORUS_REDIS_URL]")
     var redis: String?
+
+    @Option(name: .customLong("idempotency-window"), help: "How long a publish's Idempotency-Key is remembered: a retry within it publishes nothing and gets the original ids. [CHORUS_IDEMPOTENCY_WINDOW, default 5m]")
+    var idempotencyWindow: String?
+
+    @Option(name: .customLong("redis-replicas-ack"), help: "Answer a publish 202 only once this many Redis replicas hold it (WAIT); otherwise 503 outcome-unknown. [CHORUS_REDIS_REPLICAS_ACK, default 0]")
+    var redisReplicasAck: String?
 
     @Option(name: .customLong("redis-prefix"), help: "Prefix of the Redis keys and channel, so several deployments can share one Redis. [CHORUS_REDIS_PREFIX, default chorus]")
     var redisPrefix: String?
@@ -119,6 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
         let sendBuffer = try settings.integer(streamSendBuffer, flagName: "--stream-send-buffer", variable: "CHORUS_STREAM_SEND_BUFFER", default: 65536, range: 0...(64 << 20))
         configuration.streamSendBufferBytes = sendBuffer == 0 ? nil : sendBuffer
         let historyCapacity = try settings.integer(history, flagName: "--history", variable: "CHORUS_HISTORY", default: 10_000, range: 1...10_000_000)
+        let idempotencyWindow = try settings.duration(idempotencyWindow, flagName: "--idempotency-window", variable: "CHORUS_IDEMPOTENCY_WINDOW", default: .seconds(300))
         let demo = demo || settings.optionalString(nil, variable: "CHORUS_DEMO").map { ["1", "true", "yes"].contains($0) } == true
         let redisText = settings.optionalString(redis, variable: "CHORUS_REDIS_URL")
         var secret = settings.optionalString(tokenSecret, variable: "CHORUS_TOKEN_SECRET")
@@ -156,12 +163,13 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("invalid --redis / CHORUS_REDIS_URL: \(error.message)")
             }
             let prefix = try settings.string(redisPrefix, flagName: "--redis-prefix", variable: "CHORUS_REDIS_PREFIX", default: "chorus")
-            var redisConfiguration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity)
+            var redisConfiguration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
             redisConfiguration.nodeName = configuration.nodeID
+            redisConfiguration.replicasAck = try settings.integer(redisReplicasAck, flagName: "--redis-replicas-ack", variable: "CHORUS_REDIS_REPLICAS_ACK", default: 0, range: 0...100)
             bus = RedisBus(configuration: redisConfiguration, logger: logger)
             busDescription = "Redis at \(url) (channel \(redisConfiguration.channel), history \(historyCapacity))"
         } else {
-            bus = InMemoryBus(historyCapacity: historyCapacity)
+            bus = InMemoryBus(historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
             busDescription = "the in-memory bus (history \(historyCapacity))"
         }
         let app: any Service

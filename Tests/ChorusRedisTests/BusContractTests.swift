@@ -7,6 +7,18 @@ import Testing
 @Suite("Bus contract")
 struct BusContractTests {
     @Test(arguments: BusKind.allCases)
+    func idempotentRetryReturnsTheOriginalIDs(_ kind: BusKind) async throws {
+        try await withBuses(kind) { try await BusContract.idempotentRetryReturnsTheOriginalIDs($0[0]) }
+    }
+
+    @Test(arguments: BusKind.allCases)
+    func idempotencyKeysAreForgottenAfterTheWindow(_ kind: BusKind) async throws {
+        try await withBuses(kind, idempotencyWindow: .milliseconds(300)) {
+            try await BusContract.idempotencyKeysAreForgottenAfterTheWindow($0[0], window: .milliseconds(300))
+        }
+    }
+
+    @Test(arguments: BusKind.allCases)
     func idsIncreaseInPublishOrder(_ kind: BusKind) async throws {
         try await withBuses(kind) { try await BusContract.idsIncreaseInPublishOrder($0[0]) }
     }

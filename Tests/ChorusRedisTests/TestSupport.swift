@@ -45,14 +45,16 @@ func withBuses<R>(
     _ kind: BusKind,
     nodes: Int = 1,
     historyCapacity: Int = 1000,
+    idempotencyWindow: Duration = .seconds(300),
     _ body: ([any Bus]) async throws -> R
 ) async throws -> R {
     switch kind {
     case .inMemory:
-        return try await body([InMemoryBus(historyCapacity: historyCapacity)])
+        return try await body([InMemoryBus(historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)])
     case .redis:
         return try await withRedisServer { server in
-            let configuration = try testConfiguration(server, historyCapacity: historyCapacity)
+            var configuration = try testConfiguration(server, historyCapacity: historyCapacity)
+            configuration.idempotencyWindow = idempotencyWindow
             let buses: [any Bus] = (0..<nodes).map { _ in RedisBus(configuration: configuration, logger: testLogger) }
             return try await body(buses)
         }

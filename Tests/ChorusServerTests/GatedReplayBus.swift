@@ -52,7 +52,7 @@ final class GatedReplayBus: Bus {
         return try await inner.replay(after: id, limit: limit)
     }
 
-    func publish(_ envelopes: [Envelope]) async throws(BusError) -> [EventID] { try await inner.publish(envelopes) }
+    func publish(_ envelopes: [Envelope], idempotencyKey: String?) async throws(BusError) -> [EventID] { try await inner.publish(envelopes, idempotencyKey: idempotencyKey) }
     func publish(_ control: ControlMessage) async throws(BusError) { try await inner.publish(control) }
     func run(delivering receiver: some BusReceiver) async throws { try await inner.run(delivering: receiver) }
     func addPresence(_ entries: [PresenceEntry]) async throws(BusError) { try await inner.addPresence(entries) }

@@ -1,0 +1,115 @@
+import Foundation
+
+/// A primary, one replica and three Sentinels (`redis-server --sentinel`) on free loopback ports,
+/// watching the primary as ``primaryName``, with a short `down-after-milliseconds` so a failover
+/// takes a few seconds. Everything it starts it stops, by PID.
+public final class SentinelGroup: Sendable {
+    /// The name the Sentinels know the primary by.
+    public let primaryName = "mymaster"
+    /// The first primary.
+    public let primary: RedisServer
+    /// Its replica.
+    public let replica: RedisServer
+    /// The Sentinels' ports.
+    public let sentinelPorts: [Int]
+    private let sentinels: [ChildProcess]
+    private let directory: URL
+
+    private init(primary: RedisServer, replica: RedisServer, sentinelPorts: [Int], sentinels: [ChildProcess], directory: URL) {
+        self.primary = primary
+        self.replica = replica
+        self.sentinelPorts = sentinelPorts
+        self.sentinels = sentinels
+        self.directory = directory
+    }
+
+    /// Starts everything and waits until the replica is in sync and every Sentinel knows the
+    /// primary and its replica.
+    public static func start() async throws -> SentinelGroup {
+        let primary = try await RedisServer(options: .init(appendOnly: true))
+        let replica = try await RedisServer(options: .init(appendOnly: true, replicaOf: primary.port))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chorus-sentinel-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var sentinels: [ChildProcess] = []
+        var ports: [Int] = []
+        let group = { SentinelGroup(primary: primary, replica: replica, sentinelPorts: ports, sentinels: sentinels, directory: directory) }
+        do {
+            for index in 0..<3 {
+                let port = FreePort.next()
+                let file = directory.appendingPathComponent("sentinel-\(index).conf")
+                try """
+                    port \(port)
+                    bind 127.0.0.1
+                    daemonize no
+                    dir \(directory.path)
+                    sentinel monitor mymaster 127.0.0.1 \(primary.port) 2
+                    sentinel down-after-milliseconds mymaster 1000
+                    sentinel failover-timeout mymaster 4000
+                    sentinel parallel-syncs mymaster 1
+
+                    """.write(to: file, atomically: true, encoding: .utf8)
+                sentinels.append(try ChildProcess(executable: try RedisServer.executable("redis-server"), arguments: [file.path, "--sentinel"]))
+                ports.append(port)
+            }
+            let watching = ports
+            let ready = await eventually(timeout: .seconds(30), poll: .milliseconds(100)) {
+                guard (try? primary.cli("INFO", "replication"))?.contains("connected_slaves:1") == true else { return false }
+                return watching.allSatisfy { port in
+                    guard let replicas = try? cli(port, "SENTINEL", "replicas", "mymaster") else { return false }
+                    return replicas.contains("\(replica.port)")
+                }
+            }
+            guard ready else { throw RedisServerError("the sentinels did not see the primary and its replica within 30 s") }
+            return group()
+        } catch {
+            await group().stop()
+            throw error
+        }
+    }
+
+    /// `redis+sentinel://127.0.0.1:<p1>,127.0.0.1:<p2>,127.0.0.1:<p3>/mymaster`.
+    public var url: String {
+        "redis+sentinel://" + sentinelPorts.map { "127.0.0.1:\($0)" }.joined(separator: ",") + "/\(primaryName)"
+    }
+
+    /// The primary's port as the first Sentinel reports it.
+    public func currentPrimaryPort() -> Int? {
+        guard let sentinel = sentinelPorts.first, let reply = try? Self.cli(sentinel, "SENTINEL", "get-master-addr-by-name", primaryName) else { return nil }
+        return reply.split(separator: "\n").last.flatMap { Int($0) }
+    }
+
+    /// Stops the Sentinels and both servers, by PID.
+    public func stop() async {
+        for sentinel in sentinels { await sentinel.kill9() }
+        await replica.stop()
+        await primary.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static func cli(_ port: Int, _ arguments: String...) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try RedisServer.executable("redis-cli"))
+        process.arguments = ["-h", "127.0.0.1", "-p", String(port)] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Starts a ``SentinelGroup``, runs `body`, and stops the group whether `body` throws or not.
+public func withSentinelGroup<R>(_ body: (SentinelGroup) async throws -> R) async throws -> R {
+    let group = try await SentinelGroup.start()
+    do {
+        let result = try await body(group)
+        await group.stop()
+        return result
+    } catch {
+        await group.stop()
+        throw error
+    }
+}
