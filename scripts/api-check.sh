@@ -5,6 +5,7 @@
 #
 #   scripts/api-check.sh                  # builds the node (debug) if needed
 #   CHORUS_BIN=path/to/chorus scripts/api-check.sh
+#   st --config-file scripts/api-check.toml run docs/openapi.yaml --url …   # by hand (see the .toml)
 #   API_CHECK_EXAMPLES=200 API_CHECK_SECONDS=900 API_CHECK_SEED=$RANDOM scripts/api-check.sh   # a longer run
 #                                         (defaults: 25 examples per route, 120 s, a fixed seed)
 #
@@ -36,16 +37,21 @@ secret="api-check-token-secret-$(python3 -c 'import secrets; print(secrets.token
 export CHORUS_API_CHECK_KEY="api-check-publisher-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 
 node_pid=""
-stop_node() {
-    if [[ -n "$node_pid" ]] && kill -0 "$node_pid" 2>/dev/null; then
-        kill -TERM "$node_pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$node_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$node_pid" 2>/dev/null || true
-    fi
+check_pid=""
+stop() {  # only what this script started, by PID: schemathesis first, then the node
+    local pid
+    for pid in $check_pid $node_pid; do
+        kill -0 "$pid" 2>/dev/null || continue
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
 }
-trap stop_node EXIT
+trap stop EXIT
+trap 'exit 130' INT TERM
 
-# A short heartbeat so an idle stream shows its comments within the read timeout.
+# A short heartbeat so an idle stream shows its comments within the read timeout; a small
+# --max-body so generated bodies reach 413 too.
 "$bin" serve --host 127.0.0.1 --port "$port" --publisher-key "$CHORUS_API_CHECK_KEY" --token-secret "$secret" \
     --heartbeat 1s --max-connections 200 --max-body 2048 --log-level warning >"$out/node.log" 2>&1 &
 node_pid=$!
@@ -72,11 +78,15 @@ export CHORUS_API_CHECK_TOKEN
 
 echo "api-check: schemathesis $schemathesis_version, $examples examples per route, at most ${seconds}s, node on 127.0.0.1:$port"
 status=0
-timeout --kill-after=10 "$seconds" st --no-color --config-file scripts/api-check.toml run docs/openapi.yaml \
+# python3 -m, not `st`: pip may put its scripts where PATH does not look. One worker: with two,
+# hypothesis trips over a CPython 3.11 bug (SystemError: AST constructor recursion depth mismatch).
+timeout --kill-after=10 "$seconds" python3 -m schemathesis.cli --no-color --config-file scripts/api-check.toml run docs/openapi.yaml \
     --url "http://127.0.0.1:$port" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,ignored_auth \
     --max-examples "$examples" --seed "${API_CHECK_SEED:-20261201}" --workers 1 --request-timeout 10 \
-    --report junit,har --report-dir "$out" || status=$?
+    --report junit,har --report-dir "$out" &
+check_pid=$!
+wait "$check_pid" || status=$?
 
 if ! kill -0 "$node_pid" 2>/dev/null; then
     echo "api-check: FAILED: the node died during the run; its log:" >&2
