@@ -52,11 +52,12 @@ fi
 
 work=$(mktemp -d /tmp/chorus-soak.XXXXXX)
 pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]:-}"; do [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]:-}"; do
-        [[ -z "$pid" ]] && continue
+cleanup() {  # only what this script started, by PID, the last started first (load, nodes, redis)
+    local i pid
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        pid=${pids[i]}
+        kill -0 "$pid" 2>/dev/null || continue
+        kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
     done
@@ -110,7 +111,9 @@ csv="bench/results/soak-${minutes}m-$(date -u +%Y%m%d-%H%M%S).csv"
 echo "soak: ${minutes} min, redis-server pid $redis_pid, nodes ${node_specs[*]}, samples every ${interval}s -> $csv"
 status=0
 timeout --kill-after=10 $((seconds + 60)) python3 bench/soak_load.py "${node_specs[@]}" --redis-pid "$redis_pid" \
-    --key "$key" --seconds "$seconds" --interval "$interval" --history-seconds 35 --csv "$csv" "${load_options[@]+"${load_options[@]}"}" || status=$?
+    --key "$key" --seconds "$seconds" --interval "$interval" --history-seconds 35 --csv "$csv" "${load_options[@]+"${load_options[@]}"}" &
+pids+=($!)
+wait "${pids[-1]}" || status=$?
 for name in a b; do
     if grep -qiE 'fatal|crash|error' "$work/node-$name.log"; then
         echo "soak: node $name logged errors (last lines):"
