@@ -9,8 +9,8 @@
 #   API_CHECK_EXAMPLES=200 API_CHECK_SECONDS=900 API_CHECK_SEED=$RANDOM scripts/api-check.sh   # a longer run
 #                                         (defaults: 25 examples per route, 120 s, a fixed seed)
 #
-# Bounded: a node on a free loopback port, at most API_CHECK_SECONDS (default 120) of
-# schemathesis, then the node is stopped by its PID. Reports go to .build/api-check/.
+# Bounded: redis-server and a node on free loopback ports, at most API_CHECK_SECONDS (default
+# 120) of schemathesis, then both are stopped by PID. Reports go to .build/api-check/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,11 +36,12 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 secret="api-check-token-secret-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 export CHORUS_API_CHECK_KEY="api-check-publisher-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 
+redis_pid=""
 node_pid=""
 check_pid=""
-stop() {  # only what this script started, by PID: schemathesis first, then the node
+stop() {  # only what this script started, by PID: schemathesis, the node, then redis-server
     local pid
-    for pid in $check_pid $node_pid; do
+    for pid in $check_pid $node_pid $redis_pid; do
         kill -0 "$pid" 2>/dev/null || continue
         kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -50,10 +51,21 @@ stop() {  # only what this script started, by PID: schemathesis first, then the 
 trap stop EXIT
 trap 'exit 130' INT TERM
 
+# The node runs on Redis, as in production, so presence, close-user and replays go through the
+# Redis bus (API_CHECK_BUS=memory: the embedded bus, no redis-server needed).
+bus_options=()
+if [[ "${API_CHECK_BUS:-redis}" == redis ]]; then
+    redis_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --logfile "$PWD/$out/redis.log" &
+    redis_pid=$!
+    bus_options=(--redis "redis://127.0.0.1:$redis_port")
+fi
+
 # A short heartbeat so an idle stream shows its comments within the read timeout; a small
 # --max-body so generated bodies reach 413 too.
 "$bin" serve --host 127.0.0.1 --port "$port" --publisher-key "$CHORUS_API_CHECK_KEY" --token-secret "$secret" \
-    --heartbeat 1s --max-connections 200 --max-body 2048 --log-level warning >"$out/node.log" 2>&1 &
+    --heartbeat 1s --max-connections 200 --max-body 2048 --log-level warning "${bus_options[@]+"${bus_options[@]}"}" \
+    >"$out/node.log" 2>&1 &
 node_pid=$!
 
 python3 - "$port" <<'PY'
@@ -76,7 +88,7 @@ PY
 CHORUS_API_CHECK_TOKEN="$("$bin" token --secret "$secret" --sub api-check --scope 'doc:*' --ttl 1h)"
 export CHORUS_API_CHECK_TOKEN
 
-echo "api-check: schemathesis $schemathesis_version, $examples examples per route, at most ${seconds}s, node on 127.0.0.1:$port"
+echo "api-check: schemathesis $schemathesis_version, $examples examples per route, at most ${seconds}s, node on 127.0.0.1:$port (${API_CHECK_BUS:-redis} bus)"
 status=0
 # python3 -m, not `st`: pip may put its scripts where PATH does not look. One worker: with two,
 # hypothesis trips over a CPython 3.11 bug (SystemError: AST constructor recursion depth mismatch).
