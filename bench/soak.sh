@@ -27,7 +27,7 @@ while (($#)); do
         --minutes) minutes="$2"; shift 2 ;;
         --plot) plot=true; shift ;;
         --rate|--churn|--without) load_options+=("$1" "$2"); shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "soak: unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
 done

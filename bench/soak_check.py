@@ -103,10 +103,10 @@ def plot(series, path):
             points = series[process].get(column)
             if points:
                 axis.plot([t / 60 for t, _ in points], [v / divisor for _, v in points], label=process, linewidth=1)
-        axis.axvspan(0, end / 180, color="0.9", label="warm-up")
+        axis.axvspan(0, end / 180, color="0.9", label="warm-up (not judged)")
         axis.set_ylabel(f"{label}{' (' + unit.strip() + ')' if unit else ''}")
         axis.grid(True, linewidth=0.3)
-    axes[0].legend(loc="upper left", fontsize="small")
+    axes[-1].legend(loc="lower right", fontsize="small")  # the RSS panel has every process
     axes[-1].set_xlabel("minutes")
     figure.suptitle("Chorus soak: 2 nodes + Redis, steady publishing, stream churn")
     figure.tight_layout()
