@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Installs what the tests need, then runs all of them: the Swift suites (unit, Redis integration,
-# multi-node cluster) and the demo's browser test (headless Chromium, two users on two nodes).
+# Installs what the tests need, then runs all of them: the Kubernetes manifests' validation, the
+# Swift suites (unit, Redis integration, multi-node cluster, Sentinel failover), schemathesis against
+# the OpenAPI description, a 2-minute soak, and the demo's browser test (headless Chromium, two
+# users on two nodes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --browser
 deploy/kubernetes/validate.sh
 swift build --product chorus
 swift test
+# The HTTP API against its description (schemathesis), and a short soak: 2 nodes and Redis under
+# stream churn, failing if memory, descriptors or connections trend upward.
+CHORUS_BIN="$(swift build --show-bin-path)/chorus" scripts/api-check.sh
+CHORUS_BIN="$(swift build --show-bin-path)/chorus" bench/soak.sh --minutes 2
 scripts/fetch-htmx.sh .demo-assets
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" DEMO_ASSETS=.demo-assets python3 Tests/Browser/demo_test.py
