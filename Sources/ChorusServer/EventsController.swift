@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// `GET /events?scope=a&scope=b`: the browser-facing `text/event-stream`.
 ///
@@ -29,8 +30,11 @@ struct EventsController {
     let renderer: ChangeRenderer?
     let logger: Logger
 
-    /// Events per replay page.
-    static let replayPageSize = 100
+    /// Events in a replay's first page; later pages hold about ``replayPageBytes`` each.
+    static let firstReplayPage = 8
+    /// About how many bytes of frames one replay page holds: what a stream keeps in memory while
+    /// its client reads the replay (or does not).
+    static let replayPageBytes = 64 * 1024
 
     func stream(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         let subscription = try await subscription(from: request)
@@ -55,7 +59,7 @@ struct EventsController {
         if let after = lastEventID {
             let replay: Replay
             do {
-                replay = try await bus.replay(after: after, limit: Self.replayPageSize)
+                replay = try await bus.replay(after: after, limit: position.limit)
             } catch {
                 await lease.release()
                 throw APIError.unavailable("the history is unavailable, cannot resume after \(after): \(error.message)")
@@ -65,7 +69,8 @@ struct EventsController {
 
         let bus = self.bus
         let logger = self.logger
-        let initialFrames = initial
+        // Taken out when written, so the stream does not keep its first page for its whole life.
+        let initialFrames = Mutex(initial)
         let start = position
         var headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8",
@@ -77,7 +82,7 @@ struct EventsController {
             // socket (the replay from this task, live events from the Hub's event-loop tasks).
             logger.debug("stream opened", metadata: ["chorus.conn": "\(connection.id)"])
             let reason = await withGracefulShutdownHandler {
-                await Self.run(connection, initial: initialFrames, from: start, bus: bus, frames: frames, logger: logger)
+                await Self.run(connection, initial: initialFrames.withLock { $0.take() }, from: start, bus: bus, frames: frames, logger: logger)
             } onGracefulShutdown: {
                 connection.close(.shutdown)
             }
@@ -101,7 +106,7 @@ struct EventsController {
         while let after = position.next {
             let replay: Replay
             do {
-                replay = try await bus.replay(after: after, limit: replayPageSize)
+                replay = try await bus.replay(after: after, limit: position.limit)
             } catch {
                 logger.warning("the history became unavailable during a replay: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
                 connection.close(.historyUnavailable)
@@ -156,10 +161,13 @@ struct EventsController {
     }
 }
 
-/// Where a stream's replay stands: the next page to read, and the newest id written.
+/// Where a stream's replay stands: the next page to read, how large, and the newest id written.
 struct ReplayPosition: Sendable {
     /// Read the next page after this id; `nil` when the replay is done.
     private(set) var next: EventID?
+    /// How many events to ask for in the next page: sized from the last page's events so that a
+    /// page holds about ``EventsController/replayPageBytes``.
+    private(set) var limit = EventsController.firstReplayPage
     /// The newest event id the stream has been given (live events up to it are dropped).
     private(set) var lastSent: EventID?
 
@@ -179,7 +187,21 @@ struct ReplayPosition: Sendable {
             return [ControlFrames.reset(id: replay.latestID)]
         }
         if let last = replay.events.last?.id { lastSent = last }
-        next = replay.events.count >= EventsController.replayPageSize ? lastSent : nil
-        return await frames.frames(for: replay.events)
+        next = replay.events.count >= limit ? lastSent : nil
+        let page = await frames.frames(for: replay.events)
+        let bytes = page.reduce(0) { $0 + $1.readableBytes }
+        if !replay.events.isEmpty {
+            let perEvent = max(1, bytes / replay.events.count)
+            limit = min(512, max(4, EventsController.replayPageBytes / perEvent))
+        }
+        return page
+    }
+}
+
+extension Array {
+    /// Empties the array and returns what it held.
+    fileprivate mutating func take() -> Array {
+        defer { self = [] }
+        return self
     }
 }
