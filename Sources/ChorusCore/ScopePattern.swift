@@ -8,9 +8,12 @@
 ///
 /// Anything else that contains `*` (`doc*`, `a:**:b`) is refused when the pattern is parsed, so a
 /// typo in configuration is a startup error rather than a silent "matches nothing".
+///
+/// Patterns and scopes are read as UTF-8 bytes: `:` separates and `*` is a wildcard even before a
+/// combining mark, and names match only byte for byte (never by Unicode canonical equivalence).
 public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
     private enum Segment: Sendable, Hashable {
-        case exact(Substring)
+        case exact([UInt8])
         case one
         case rest
     }
@@ -26,24 +29,23 @@ public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String) throws(ScopePatternError) {
         guard !text.isEmpty else { throw ScopePatternError(pattern: text, reason: "a scope pattern must not be empty") }
         guard !text.utf8.contains(0) else { throw ScopePatternError(pattern: text, reason: "a scope pattern must not contain NUL") }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = text.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         var segments: [Segment] = []
         for (index, part) in parts.enumerated() {
-            switch part {
-            case "":
+            if part.isEmpty {
                 throw ScopePatternError(pattern: text, reason: "empty segment (two ':' in a row, or a ':' at an end)")
-            case "*":
+            } else if part.elementsEqual("*".utf8) {
                 segments.append(.one)
-            case "**":
+            } else if part.elementsEqual("**".utf8) {
                 guard index == parts.count - 1 else {
                     throw ScopePatternError(pattern: text, reason: "'**' may only be the last segment")
                 }
                 segments.append(.rest)
-            default:
-                guard !part.contains("*") else {
-                    throw ScopePatternError(pattern: text, reason: "'*' must be a whole segment ('doc:*'), not part of one ('\(part)')")
+            } else {
+                guard !part.contains(UInt8(ascii: "*")) else {
+                    throw ScopePatternError(pattern: text, reason: "'*' must be a whole segment ('doc:*'), not part of one ('\(String(decoding: part, as: UTF8.self))')")
                 }
-                segments.append(.exact(part))
+                segments.append(.exact(Array(part)))
             }
         }
         self.segments = segments
@@ -52,7 +54,7 @@ public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `scope` matches this pattern.
     public func matches(_ scope: String) -> Bool {
-        let parts = scope.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = scope.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         var index = 0
         for segment in segments {
             switch segment {
@@ -61,7 +63,7 @@ public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
             case .one:
                 guard index < parts.count, !parts[index].isEmpty else { return false }
             case .exact(let expected):
-                guard index < parts.count, parts[index] == expected else { return false }
+                guard index < parts.count, parts[index].elementsEqual(expected) else { return false }
             }
             index += 1
         }
