@@ -7,7 +7,8 @@
 # New inputs libFuzzer finds go to .build/fuzz/<target>/corpus (kept between runs, never committed);
 # a crash, a broken invariant or a hang (more than 10 s on one input) is saved in
 # .build/fuzz/<target>/artifacts/ and makes the script exit non-zero once every target has run.
-# Reproduce one with: Fuzz/.build/debug/fuzz-<target> <artifact file>
+# Reproduce one with: Fuzz/.build/debug/fuzz-<target> <artifact file>. Each run is also noted in
+# .build/fuzz/<target>/history (when, how long, how many inputs), to add up how long each has run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,8 +58,10 @@ for target in "${targets[@]}"; do
         "$work/corpus" "Fuzz/Corpus/$target" >"$work/log" 2>&1; then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' || echo '?')
         echo "fuzz.sh: $target: ok, $runs inputs in ${seconds} s"
+        echo "$(date -u +%FT%TZ) ok ${seconds} s, $runs inputs" >>"$work/history"
     else
         echo "fuzz.sh: $target: FAILED (log: $work/log)"
+        echo "$(date -u +%FT%TZ) FAILED within ${seconds} s" >>"$work/history"
         grep -E "invariant broken|Fatal error|ERROR: |SUMMARY|Test unit written" "$work/log" | head -8
         failed+=("$target")
     fi
