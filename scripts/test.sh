@@ -13,5 +13,7 @@ swift test
 # stream churn, failing if memory, descriptors or connections trend upward.
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" scripts/api-check.sh
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" bench/soak.sh --minutes 2
+# Every libFuzzer target from its seed corpus, briefly (docs/fuzzing.md).
+scripts/fuzz.sh 10
 scripts/fetch-htmx.sh .demo-assets
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" DEMO_ASSETS=.demo-assets python3 Tests/Browser/demo_test.py

@@ -77,7 +77,13 @@ public enum PublishRequest {
                 throw PublishRequestError("\(path)audience: must not be null (leave it out to send to every subscriber of the scope)")
             }
             let users = try strings(value, field: "\(path)audience", allowEmpty: false)
-            envelope.audience = Set(users)
+            let audience = Set(users)
+            // A set of `String` would keep one of two ids that are different bytes but the same
+            // text to Swift ("é", "e\u{301}"): one user would silently not get the event.
+            guard audience.count == Set(users.map(ExactString.init)).count else {
+                throw PublishRequestError("\(path)audience: names a user id twice in different Unicode forms (ids are compared as exact bytes); publish to them separately")
+            }
+            envelope.audience = audience
         }
         return envelope
     }

@@ -8,9 +8,11 @@
 ///
 /// Anything else that contains `*` (`doc*`, `a:**:b`) is refused when the pattern is parsed, so a
 /// typo in configuration is a startup error rather than a silent "matches nothing".
+///
+/// Patterns and scopes are read as UTF-8 bytes: `:` separates and `*` is a wildcard even before a
+/// combining mark, and names match only byte for byte (never by Unicode canonical equivalence).
 public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
     private enum Segment: Sendable, Hashable {
-        /// The segment's exact bytes (never compared by Unicode equivalence).
         case exact([UInt8])
         case one
         case rest
@@ -27,35 +29,32 @@ public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String) throws(ScopePatternError) {
         guard !text.isEmpty else { throw ScopePatternError(pattern: text, reason: "a scope pattern must not be empty") }
         guard !text.utf8.contains(0) else { throw ScopePatternError(pattern: text, reason: "a scope pattern must not contain NUL") }
-        // Split on the byte ':' (not on Characters: a combining mark after ':' must not hide it).
-        let parts = Self.segments(of: text)
+        let parts = text.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         var segments: [Segment] = []
-        let star = UInt8(ascii: "*")
         for (index, part) in parts.enumerated() {
-            switch Array(part) {
-            case []:
+            if part.isEmpty {
                 throw ScopePatternError(pattern: text, reason: "empty segment (two ':' in a row, or a ':' at an end)")
-            case [star]:
+            } else if part.elementsEqual("*".utf8) {
                 segments.append(.one)
-            case [star, star]:
+            } else if part.elementsEqual("**".utf8) {
                 guard index == parts.count - 1 else {
                     throw ScopePatternError(pattern: text, reason: "'**' may only be the last segment")
                 }
                 segments.append(.rest)
-            case let bytes:
-                guard !bytes.contains(star) else {
-                    throw ScopePatternError(pattern: text, reason: "'*' must be a whole segment ('doc:*'), not part of one ('\(String(decoding: bytes, as: UTF8.self))')")
+            } else {
+                guard !part.contains(UInt8(ascii: "*")) else {
+                    throw ScopePatternError(pattern: text, reason: "'*' must be a whole segment ('doc:*'), not part of one ('\(String(decoding: part, as: UTF8.self))')")
                 }
-                segments.append(.exact(bytes))
+                segments.append(.exact(Array(part)))
             }
         }
         self.segments = segments
         self.text = text
     }
 
-    /// Whether `scope` matches this pattern, segment by segment, comparing exact bytes.
+    /// Whether `scope` matches this pattern.
     public func matches(_ scope: String) -> Bool {
-        let parts = Self.segments(of: scope)
+        let parts = scope.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         var index = 0
         for segment in segments {
             switch segment {
@@ -69,10 +68,6 @@ public struct ScopePattern: Sendable, Hashable, CustomStringConvertible {
             index += 1
         }
         return index == parts.count
-    }
-
-    private static func segments(of text: String) -> [Substring.UTF8View] {
-        text.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
     }
 
     public var description: String { text }

@@ -90,13 +90,15 @@ struct MustacheOutline: Sendable {
             let sigil = source[cursor]
             var closer = delimiters.close
             if sigil == UInt8(ascii: "{") { closer = "}" + delimiters.close }
-            guard let end = find(closer, from: cursor) else { throw .unterminatedTag(offset: start) }
-            let tagRange = start..<(end + closer.utf8.count)
-            let enclosing = openOrder
             let kindByte: UInt8? = [UInt8(ascii: "#"), UInt8(ascii: "^"), UInt8(ascii: "/"), UInt8(ascii: "$"),
                                     UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "!"), UInt8(ascii: "="),
                                     UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "{")].contains(sigil) ? sigil : nil
+            // The closing delimiter is looked for after the sigil: with `%>` closing, `<%%>` is an
+            // unterminated pragma, not a tag whose body ends before it begins.
             if kindByte != nil { cursor += 1 }
+            guard let end = find(closer, from: cursor) else { throw .unterminatedTag(offset: start) }
+            let tagRange = start..<(end + closer.utf8.count)
+            let enclosing = openOrder
             let body = String(decoding: source[cursor..<end], as: UTF8.self).trimmingWhitespace()
             switch kindByte {
             case UInt8(ascii: "!"), UInt8(ascii: "%"):

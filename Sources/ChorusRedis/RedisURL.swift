@@ -136,6 +136,12 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             host = rest
         }
         guard !host.isEmpty else { throw RedisURLError("missing host in redis URL '\(text)'; \(expected)") }
+        // A bracket left in the host, a space or a control character (a NUL would cut the name
+        // hiredis sees) is a typo, not a host: refuse it rather than try to connect to it.
+        if host.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") }) {
+            let shown = String(host.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+            throw RedisURLError("invalid host '\(shown)' in redis URL; \(expected) (an IPv6 address goes in brackets: redis://[::1]:6379)")
+        }
 
         var port = 6379
         if let portText {

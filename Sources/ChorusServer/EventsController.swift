@@ -131,6 +131,10 @@ struct EventsController {
                 throw APIError.badRequest("invalid-scope", "a scope must be 1 to \(PublishRequest.maximumNameLength) bytes with no NUL character")
             }
         }
+        guard Set(scopes).count == Set(scopes.map(ExactString.init)).count else {
+            // As a set of `String` they would become one scope (Swift compares by equivalence).
+            throw APIError.badRequest("invalid-scope", "a scope is named twice in different Unicode forms (scopes are compared as exact bytes); open one stream for each")
+        }
         let session = (query.get("session") ?? query.get("tab")).flatMap { $0.isEmpty ? nil : $0 }
         if let session, session.utf8.count > PublishRequest.maximumNameLength {
             throw APIError.badRequest("invalid-session", "the session id is longer than \(PublishRequest.maximumNameLength) bytes")

@@ -223,4 +223,11 @@ struct PublishRequestTests {
         #expect(error.description == "scope: required")
         #expect(PublishRequest.fields == ["scope", "event", "data", "paths", "origin", "audience"])
     }
+
+    @Test("an audience naming one id in two Unicode forms is refused: as a set it would lose a user")
+    func audienceWithEquivalentIDs() throws {
+        let body = Array(#"{"scope":"s","data":"x","audience":["\#u{E9}","e\#u{301}"]}"#.utf8)
+        #expect { try PublishRequest.parse(body) } throws: { "\($0)".contains("different Unicode forms") }
+        #expect(try PublishRequest.parse(Array(#"{"scope":"s","audience":["a","a","b"]}"#.utf8))[0].audience == ["a", "b"])
+    }
 }

@@ -13,6 +13,7 @@ struct RedisURLTests {
         ("redis://:p%40ss%3Aword@host/", RedisURL(host: "host", password: "p@ss:word")),
         ("redis://[::1]:6390/1", RedisURL(host: "::1", port: 6390, database: 1)),
         ("REDIS://Host:1", RedisURL(host: "Host", port: 1)),
+        ("redis://[redis.internal]:6380", RedisURL(host: "redis.internal", port: 6380)),
     ]
 
     @Test(arguments: valid)
@@ -35,6 +36,13 @@ struct RedisURLTests {
         ("redis://host?timeout=1", "unexpected '?timeout=1'"),
         ("redis://[::1:6379", "unclosed '['"),
         ("redis://:%zz@host", "invalid percent escape"),
+        // Found by Fuzz/fuzz-redis-url: a host that cannot be written back as a URL (a '[' left
+        // inside it, or a character no host name has) was accepted and passed on to hiredis.
+        ("redis://[[::1]:6379", "invalid host '[::1'"),
+        ("redis://[[x]", "invalid host '[x'"),
+        ("redis://a]b:6379", "invalid host 'a]b'"),
+        ("redis://redis host:6379", "invalid host 'redis host'"),
+        ("redis://host\u{0}evil:6379", "invalid host"),
     ]
 
     @Test(arguments: invalid)

@@ -1,0 +1,1 @@
+../../../Sources/ChorusAuth/TokenError.swift
