@@ -24,7 +24,7 @@ import NIOHTTPTypes
 ///
 /// A client that does not read is cut off, never silently skipped: once the channel is not
 /// writable (NIO's buffer is over its high watermark) it may fall `capacity` more frames behind
-/// (or, in its replay, make no progress for ``stalledTicksAllowed`` heartbeat ticks), then the
+/// (or, in its replay, make no progress for more than ``stalledTicksAllowed`` heartbeat ticks), then the
 /// connection is reset, dropping what was queued for it, and the client comes back with
 /// `Last-Event-ID`.
 ///
