@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "ChorusRedis", targets: ["ChorusRedis"]),
         .library(name: "ChorusAuth", targets: ["ChorusAuth"]),
         .library(name: "ChorusReactive", targets: ["ChorusReactive"]),
+        // An embedder tests their own `Bus` with `BusContract` and their app with `TestNode`.
+        .library(name: "ChorusTesting", targets: ["ChorusTesting"]),
         .executable(name: "chorus", targets: ["chorus"]),
         .executable(name: "chorus-bench", targets: ["chorus-bench"]),
     ],
@@ -165,13 +167,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Test support: free ports, child processes (nodes, redis-server), waiting for readiness.
+        // Test support: the Bus contract, a node in the test's process (TestNode), free ports,
+        // child processes (nodes, redis-server), waiting for readiness.
         .target(
             name: "ChorusTesting",
             dependencies: [
                 "ChorusCore",
                 "ChorusClient",
+                "ChorusServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
