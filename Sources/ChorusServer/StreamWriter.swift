@@ -24,7 +24,8 @@ import NIOHTTPTypes
 ///
 /// A client that does not read is cut off, never silently skipped: once the channel is not
 /// writable (NIO's buffer is over its high watermark) it may fall `capacity` more frames behind
-/// (or, in its replay, make no progress for more than ``stalledTicksAllowed`` heartbeat ticks), then the
+/// (or, in its replay, be found waiting for room at more than ``stalledTicksAllowed`` heartbeat
+/// ticks in a row), then the
 /// connection is reset, dropping what was queued for it, and the client comes back with
 /// `Last-Event-ID`.
 ///
@@ -158,9 +159,13 @@ final class StreamWriter: @unchecked Sendable {
     func heartbeatIfIdle() {
         eventLoop.assertInEventLoop()
         defer { activeSinceTick = false }
+        // Sampled at each tick: a replay found waiting for room at more than a few ticks in a row
+        // is not being read (a trickle the kernel lets through does not count as reading it).
         if waitingForRoom != nil {
             stalledTicks += 1
             if stalledTicks > Self.stalledTicksAllowed { return cutOff() }
+        } else {
+            stalledTicks = 0
         }
         guard !activeSinceTick else { return }
         switch phase {
@@ -178,7 +183,6 @@ final class StreamWriter: @unchecked Sendable {
     func writabilityChanged() {
         guard channel.isWritable, let waiting = waitingForRoom else { return }
         waitingForRoom = nil
-        stalledTicks = 0
         waiting.resume(returning: closeReason == nil && phase == .starting)
     }
 
@@ -217,7 +221,6 @@ final class StreamWriter: @unchecked Sendable {
         guard channel.isWritable || !sinkReportsWritability else {
             // Wait for the socket to take this page before the task reads the next one.
             waitingForRoom = continuation
-            stalledTicks = 0
             return
         }
         continuation.resume(returning: closeReason == nil)
@@ -243,7 +246,7 @@ final class StreamWriter: @unchecked Sendable {
             write(item)
         }
         flushIfNeeded()
-        if let closeReason { return finish(closeReason) }
+        if let closeReason { return finishClosing(closeReason) }
         phase = .live
     }
 
@@ -301,24 +304,31 @@ final class StreamWriter: @unchecked Sendable {
                 waiting.resume(returning: false)
             }
         case .live:
-            if reason.sendsCloseEvent {
-                write(ControlFrames.closeFrame(reason))
-                flushIfNeeded()
-            }
-            finish(reason)
+            guard reason.sendsCloseEvent else { return finish(reason) }
+            write(ControlFrames.closeFrame(reason))
+            flushIfNeeded()
+            finishClosing(reason)
         }
+    }
+
+    /// Ends a stream closed on purpose, once its close event is written. A client whose socket
+    /// takes nothing more (it stopped reading) is reset instead of waited for: the end of the
+    /// response would wait for room that never comes, and hold up the node's shutdown forever.
+    private func finishClosing(_ reason: CloseReason) {
+        guard channel.isWritable else { return cutOff(reason) }
+        finish(reason)
     }
 
     /// Ends a client that fell too far behind with a reset (`SO_LINGER` 0): what is still queued
     /// for it, in NIO and in the kernel, is dropped at once rather than kept in an orphaned socket
     /// that tries to deliver it; the client resumes with `Last-Event-ID` anyway.
-    private func cutOff() {
-        closeReason = closeReason ?? .overflow
+    private func cutOff(_ reason: CloseReason = .overflow) {
+        closeReason = closeReason ?? reason
         if let waiting = waitingForRoom {
             waitingForRoom = nil
             waiting.resume(returning: false)
         }
-        finish(.overflow)
+        finish(reason)
         let channel = self.channel
         guard let socket = channel as? any SocketOptionProvider else { return channel.close(promise: nil) }
         socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
