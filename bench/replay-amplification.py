@@ -11,17 +11,10 @@ time; stops the node by PID.
 """
 import argparse
 import json
-import signal
 import socket
-import subprocess
 import time
-import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from local_node import node, request
 
 
 def rss_mib(pid):
@@ -30,13 +23,6 @@ def rss_mib(pid):
             if line.startswith("VmRSS:"):
                 return round(int(line.split()[1]) / 1024, 1)
     return 0.0
-
-
-def request(port, path, body=None):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method="POST" if body else "GET",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as response:
-        return json.load(response)
 
 
 def main():
@@ -48,50 +34,37 @@ def main():
     parser.add_argument("--seconds", type=int, default=60, help="how long to watch")
     parser.add_argument("--extra", nargs="*", default=[])
     args = parser.parse_args()
-    port = free_port()
-    node = subprocess.Popen([args.chorus, "serve", "--port", str(port), "--log-level", "warning", *args.extra],
-                            stdin=subprocess.DEVNULL)
     clients = []
-    try:
-        for _ in range(100):
-            try:
-                request(port, "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        payload = "x" * args.size
-        first = None
-        for index in range(args.events):
-            ids = request(port, "/publish", json.dumps({"scope": "r", "data": f"{index} {payload}"}).encode())["ids"]
-            first = first or ids[0]
-        before = rss_mib(node.pid)
-        for _ in range(args.clients):
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            s.connect(("127.0.0.1", port))
-            s.sendall(f"GET /events?scope=r HTTP/1.1\r\nHost: 127.0.0.1\r\nLast-Event-ID: {first}\r\n\r\n".encode())
-            clients.append(s)
-        peak, start, cut_off_after = before, time.time(), None
-        while time.time() - start < args.seconds:
-            peak = max(peak, rss_mib(node.pid))
-            if cut_off_after is None and request(port, "/healthz")["connections"] == 0:
-                cut_off_after = round(time.time() - start, 1)
-            time.sleep(0.25)
-        print(json.dumps({
-            "events": args.events, "event_bytes": args.size, "clients": args.clients,
-            "rss_mib": {"before": before, "peak": peak, "after": rss_mib(node.pid)},
-            "all_cut_off_after_s": cut_off_after,
-            "still_connected": request(port, "/healthz")["connections"],
-            "flags": args.extra,
-        }, indent=2))
-    finally:
-        for s in clients:
-            s.close()
-        node.send_signal(signal.SIGTERM)
+    with node(args.chorus, *args.extra) as (port, process):
         try:
-            node.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            node.kill()
+            payload = "x" * args.size
+            first = None
+            for index in range(args.events):
+                ids = request(port, "/publish", json.dumps({"scope": "r", "data": f"{index} {payload}"}).encode())["ids"]
+                first = first or ids[0]
+            before = rss_mib(process.pid)
+            for _ in range(args.clients):
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.connect(("127.0.0.1", port))
+                s.sendall(f"GET /events?scope=r HTTP/1.1\r\nHost: 127.0.0.1\r\nLast-Event-ID: {first}\r\n\r\n".encode())
+                clients.append(s)
+            peak, start, cut_off_after = before, time.time(), None
+            while time.time() - start < args.seconds:
+                peak = max(peak, rss_mib(process.pid))
+                if cut_off_after is None and request(port, "/healthz")["connections"] == 0:
+                    cut_off_after = round(time.time() - start, 1)
+                time.sleep(0.25)
+            print(json.dumps({
+                "events": args.events, "event_bytes": args.size, "clients": args.clients,
+                "rss_mib": {"before": before, "peak": peak, "after": rss_mib(process.pid)},
+                "all_cut_off_after_s": cut_off_after,
+                "still_connected": request(port, "/healthz")["connections"],
+                "flags": args.extra,
+            }, indent=2))
+        finally:
+            for s in clients:
+                s.close()
 
 
 if __name__ == "__main__":
