@@ -88,20 +88,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             throw RedisURLError("unexpected '\(rest[extra...])' in redis URL; \(expected)[/db] (options are not supported)")
         }
 
-        var username: String?
-        var password: String?
-        if let at = rest.lastIndex(of: "@") {
-            let credentials = rest[..<at]
-            rest = rest[rest.index(after: at)...]
-            if let colon = credentials.firstIndex(of: ":") {
-                let user = credentials[..<colon]
-                username = user.isEmpty ? nil : try Self.decode(user, part: "user name")
-                password = try Self.decode(credentials[credentials.index(after: colon)...], part: "password")
-            } else {
-                // `redis://secret@host`: a lone credential is the password, as redis-cli reads it.
-                password = try Self.decode(credentials, part: "password")
-            }
-        }
+        let (username, password) = try Self.takeCredentials(from: &rest)
 
         var database = 0
         if let slash = rest.firstIndex(of: "/") {
@@ -153,6 +140,19 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         self.init(host: String(host), port: port, username: username, password: password, database: database)
     }
 
+    /// Takes `[user][:password]@` off the front of `rest`, decoded; `redis://secret@host` (a lone
+    /// credential) is the password, as redis-cli reads it.
+    private static func takeCredentials(from rest: inout Substring) throws(RedisURLError) -> (username: String?, password: String?) {
+        guard let at = rest.lastIndex(of: "@") else { return (nil, nil) }
+        let credentials = rest[..<at]
+        rest = rest[rest.index(after: at)...]
+        guard let colon = credentials.firstIndex(of: ":") else {
+            return (nil, try decode(credentials, part: "password"))
+        }
+        let user = credentials[..<colon]
+        return (user.isEmpty ? nil : try decode(user, part: "user name"), try decode(credentials[credentials.index(after: colon)...], part: "password"))
+    }
+
     /// Parses the part after `redis+sentinel://`.
     private init(sentinelURL text: String, rest whole: Substring) throws(RedisURLError) {
         let expected = "expected redis+sentinel://[:password@]host:26379,host:26379/name[/db]"
@@ -160,19 +160,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         if let extra = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
             throw RedisURLError("unexpected '\(rest[extra...])' in redis URL; \(expected) (options are not supported)")
         }
-        var username: String?
-        var password: String?
-        if let at = rest.lastIndex(of: "@") {
-            let credentials = rest[..<at]
-            rest = rest[rest.index(after: at)...]
-            if let colon = credentials.firstIndex(of: ":") {
-                let user = credentials[..<colon]
-                username = user.isEmpty ? nil : try Self.decode(user, part: "user name")
-                password = try Self.decode(credentials[credentials.index(after: colon)...], part: "password")
-            } else {
-                password = try Self.decode(credentials, part: "password")
-            }
-        }
+        let (username, password) = try Self.takeCredentials(from: &rest)
         guard let slash = rest.firstIndex(of: "/") else {
             throw RedisURLError("missing the primary's name in '\(text)'; \(expected)")
         }

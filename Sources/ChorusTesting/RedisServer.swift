@@ -121,10 +121,16 @@ public final class RedisServer: @unchecked Sendable {
     /// Runs `redis-cli -p <port> <arguments>` and returns its output (without the last newline).
     @discardableResult
     public func cli(_ arguments: [String]) throws -> String {
+        try Self.cli(port: port, password: options.password, arguments)
+    }
+
+    /// Runs `redis-cli` against `127.0.0.1:port` (any Redis or Sentinel on loopback) and returns its
+    /// output without the last newline.
+    static func cli(port: Int, password: String? = nil, _ arguments: [String]) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.executable("redis-cli"))
+        process.executableURL = URL(fileURLWithPath: try executable("redis-cli"))
         var prefix = ["-h", "127.0.0.1", "-p", String(port)]
-        if let password = options.password { prefix += ["--no-auth-warning", "-a", password] }
+        if let password { prefix += ["--no-auth-warning", "-a", password] }
         process.arguments = prefix + arguments
         let output = Pipe()
         process.standardOutput = output

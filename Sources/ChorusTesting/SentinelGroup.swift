@@ -87,17 +87,7 @@ public final class SentinelGroup: Sendable {
     }
 
     static func cli(_ port: Int, _ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try RedisServer.executable("redis-cli"))
-        process.arguments = ["-h", "127.0.0.1", "-p", String(port)] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try RedisServer.cli(port: port, arguments).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
