@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusReactive
 import Testing
 
 @Suite("Dependency index")

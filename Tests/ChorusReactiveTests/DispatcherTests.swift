@@ -1,4 +1,5 @@
 import ChorusCore
+import ChorusReactive
 import Synchronization
 import Testing
 

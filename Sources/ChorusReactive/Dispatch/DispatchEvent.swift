@@ -1,3 +1,5 @@
+import ChorusCore
+
 /// An application event handed to the ``Dispatcher``: a namespaced name and a JSON payload.
 public struct DispatchEvent: Sendable, Hashable {
     /// The namespaced name (`job:progress`).
