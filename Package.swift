@@ -39,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // Settings from flags, CHORUS_* variables, a secrets directory and a JSON or YAML file.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // hiredis, from Debian's libhiredis-dev. Nothing but the module map and its header.
@@ -74,12 +77,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The node: Hub, SSE writer, HTTP routes, configuration, lifecycle.
+        // The node: Hub, SSE writer, HTTP routes, configuration (and assembling a node from it:
+        // the bus is the in-memory one or Redis), logging, lifecycle.
         .target(
             name: "ChorusServer",
             dependencies: [
                 "ChorusCore",
                 "ChorusAuth",
+                "ChorusRedis",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -31,8 +31,8 @@ public final class InMemoryBus: Bus {
     /// The history answers only for ids from this bus's start on: a client that comes back with an
     /// id from before (say, from before a restart) gets an incomplete replay and so a reset.
     public init(
-        historyCapacity: Int = 10_000,
-        idempotencyWindow: Duration = .seconds(300),
+        historyCapacity: Int = BusDefaults.historyCapacity,
+        idempotencyWindow: Duration = BusDefaults.idempotencyWindow,
         idempotencyCapacity: Int = 100_000,
         now: @escaping @Sendable () -> UInt64 = wallClockMilliseconds
     ) {

@@ -46,7 +46,7 @@ public struct DemoApp: Sendable {
         tokenSecret: String,
         assets: DemoAssets,
         nodeID: String,
-        heartbeatInterval: Duration = .seconds(15),
+        heartbeatInterval: Duration = NodeConfiguration().heartbeatInterval,
         logger: Logger
     ) throws {
         var templates = ReactiveTemplates()
@@ -69,7 +69,7 @@ public struct DemoApp: Sendable {
     }
 
     /// The node's change renderer: failures are logged, the stream goes on.
-    public var changeRenderer: ChangeRenderer {
+    public var changeRenderer: ChangeRenderer? {
         .reactive(renderer) { [logger] failure in logger.warning("demo render failed: \(failure)") }
     }
 

@@ -1,5 +1,10 @@
+import ChorusCore
+
 /// How a ``RedisBus`` connects, names its keys, and watches its connections.
 public struct RedisConfiguration: Sendable {
+    /// The key prefix when none is given.
+    public static let defaultKeyPrefix = "chorus"
+
     /// The Redis server.
     public var url: RedisURL
     /// The prefix of every key and channel, so several deployments can share one Redis:
@@ -42,8 +47,8 @@ public struct RedisConfiguration: Sendable {
     /// Creates a configuration; everything but the URL has a default.
     public init(
         url: RedisURL,
-        keyPrefix: String = "chorus",
-        historyCapacity: Int = 10_000,
+        keyPrefix: String = RedisConfiguration.defaultKeyPrefix,
+        historyCapacity: Int = BusDefaults.historyCapacity,
         connectTimeout: Duration = .seconds(2),
         commandTimeout: Duration = .seconds(2),
         probeInterval: Duration = .seconds(1),
@@ -53,7 +58,7 @@ public struct RedisConfiguration: Sendable {
         nodeName: String = "node",
         livenessTTL: Duration = .seconds(10),
         livenessInterval: Duration = .seconds(2),
-        idempotencyWindow: Duration = .seconds(300),
+        idempotencyWindow: Duration = BusDefaults.idempotencyWindow,
         replicasAck: Int = 0
     ) {
         self.url = url

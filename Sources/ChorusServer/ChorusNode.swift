@@ -57,6 +57,7 @@ public struct ChorusNode: Sendable {
         let publish = PublishController(bus: bus, maximumBytes: configuration.maximumPublishBytes, gate: gate, hooks: hooks)
         let control = ControlController(bus: bus, gate: gate)
         // Before every route: middleware is bound to the routes added after it.
+        router.add(middleware: RequestLogMiddleware(logger: logger))
         router.add(middleware: CrossSiteGuard(allowedOrigins: configuration.allowedOrigins))
         router.get("events", use: events.stream)
         router.post("publish", use: publish.publish)

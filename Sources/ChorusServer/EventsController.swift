@@ -81,6 +81,7 @@ struct EventsController {
             // Hummingbird has written the head; from here the stream's frames go straight to the
             // socket (the replay from this task, live events from the Hub's event-loop tasks).
             logger.debug("stream opened", metadata: ["chorus.conn": "\(connection.id)"])
+            let opened = ContinuousClock.now
             let reason = await withGracefulShutdownHandler {
                 await Self.run(connection, initial: initialFrames.withLock { $0.take() }, from: start, bus: bus, frames: frames, logger: logger)
             } onGracefulShutdown: {
@@ -90,7 +91,11 @@ struct EventsController {
                 logger.info("disconnecting a slow client: it fell too far behind", metadata: ["chorus.conn": "\(connection.id)"])
             }
             await lease.release()
-            logger.debug("stream closed: \(reason.rawValue)", metadata: ["chorus.conn": "\(connection.id)"])
+            logger.info("stream ended", metadata: [
+                "chorus.conn": "\(connection.id)",
+                "chorus.reason": .string(reason.rawValue),
+                "chorus.duration_ms": .string(LogDuration.milliseconds(ContinuousClock.now - opened)),
+            ])
             // The chunked body's end; fails (and Hummingbird closes) if the client is gone.
             try await writer.finish(nil)
         })

@@ -41,8 +41,7 @@ struct PublishCommand: AsyncParsableCommand {
     var retries: Int = 4
 
     func run() async throws {
-        let settings = Settings()
-        let base = settings.optionalString(url, variable: "CHORUS_URL") ?? "http://127.0.0.1:8080"
+        let base = flagOrVariable(url, "CHORUS_URL") ?? "http://127.0.0.1:8080"
         let endpoint: Endpoint
         do {
             endpoint = try Endpoint(url: base)
@@ -60,7 +59,7 @@ struct PublishCommand: AsyncParsableCommand {
         guard (0...100).contains(retries) else { throw ValidationError("--retries must be between 0 and 100") }
         // A key of our own even when none was given, so that our own retries cannot publish twice.
         let key = idempotencyKey ?? IdempotencyKey.random()
-        let client = ChorusHTTPClient(endpoint: endpoint, bearerToken: settings.optionalString(self.key, variable: "CHORUS_PUBLISHER_KEY"))
+        let client = ChorusHTTPClient(endpoint: endpoint, bearerToken: flagOrVariable(self.key, "CHORUS_PUBLISHER_KEY"))
         var delay = Duration.milliseconds(500)
         for attempt in 0...retries {
             do {

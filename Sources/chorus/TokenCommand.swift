@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChorusAuth
 import ChorusCore
+import ChorusServer
 import Foundation
 
 /// `chorus token`: mint a subscriber token, for development and tests. In production your app
@@ -25,11 +26,10 @@ struct TokenCommand: AsyncParsableCommand {
     var ttl: String = "1h"
 
     func run() async throws {
-        let settings = Settings()
-        guard let secret = settings.optionalString(secret, variable: "CHORUS_TOKEN_SECRET") else {
-            throw ValidationError("--secret (or CHORUS_TOKEN_SECRET) is required: the same secret the node has in --token-secret")
+        guard let secret = flagOrVariable(secret, "CHORUS_TOKEN_SECRET") else {
+            throw ValidationError("--secret (or CHORUS_TOKEN_SECRET) is required: the same secret the node has as its token-secret")
         }
-        guard let lifetime = Settings.parseLongDuration(ttl) else {
+        guard let lifetime = DurationText.parse(ttl) else {
             throw ValidationError("invalid value '\(ttl)' for --ttl: expected a positive duration such as 90s, 15m, 1h or 7d")
         }
         guard !sub.isEmpty else { throw ValidationError("--sub must not be empty") }

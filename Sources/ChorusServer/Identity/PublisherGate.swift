@@ -20,7 +20,7 @@ struct PublisherGate: Sendable {
         guard !keys.isEmpty else {
             guard Self.isLoopback(context.channel.remoteAddress), Self.isLoopbackHost(request.head.authority) else {
                 throw APIError(.unauthorized, code: "missing-publisher-key",
-                               message: "this node has no publisher keys configured, so it accepts publishing only from loopback clients that address it as localhost, 127.0.0.1 or [::1]; configure --publisher-key (CHORUS_PUBLISHER_KEYS)",
+                               message: "this node has no publisher keys configured, so it accepts publishing only from loopback clients that address it as localhost, 127.0.0.1 or [::1]; configure the publisher-keys setting",
                                headers: [.wwwAuthenticate: "Bearer"])
             }
             return

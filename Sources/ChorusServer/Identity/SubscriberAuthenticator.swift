@@ -27,7 +27,7 @@ struct SubscriberAuthenticator: Sendable {
             return (nil, nil)
         }
         guard let verifier = configuration.tokenVerifier else {
-            throw Self.invalid("this node has no token secret configured (--token-secret), so it cannot accept tokens")
+            throw Self.invalid("this node has no token secret configured (the token-secret setting), so it cannot accept tokens")
         }
         let verified: SubscriberToken
         do {
