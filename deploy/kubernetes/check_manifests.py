@@ -8,13 +8,12 @@ from where the node itself defines them, never from a list copied here:
 - probe paths: the GET routes in Sources/ChorusServer/ChorusNode.swift. Readiness must be the
   route whose handler asks the bus `isReady`; liveness a route whose handler never mentions the
   bus (an outage of Redis must not restart every pod);
-- the port: the default of CHORUS_PORT in Sources/chorus/ServeCommand.swift, or the ConfigMap's
+- the port: the default port in Sources/ChorusServer/NodeConfiguration.swift, or the ConfigMap's
   CHORUS_PORT, must be the container port, the Dockerfiles' EXPOSE and what the probes, Service,
   Ingress and ServiceMonitor point at (by name);
 - environment names: every CHORUS_* name in the ConfigMap, the Secret, the Deployment, the
-  Dockerfiles and docker-compose.yml must be one that `chorus serve` reads (the
-  `variable: "CHORUS_…"` arguments in Sources/chorus/*.swift, the files of other subcommands
-  left out);
+  Dockerfiles and docker-compose.yml must be one that `chorus serve` reads (the settings
+  table, Sources/ChorusServer/Configuration/NodeSettings+Keys.swift);
 - proxy limits: the Ingress body size is CHORUS_MAX_BODY, its timeouts above CHORUS_HEARTBEAT;
 - the ServiceMonitor against the ServiceMonitor CRD's own schema (vendored in schemas/), since
   kubernetes-validate only knows built-in kinds; its path is checked against a `metrics` route
@@ -68,24 +67,28 @@ class Checker:
         return routes
 
     def serve_variables(self) -> set[str]:
-        """The CHORUS_* names `chorus serve` reads: every `variable: "CHORUS_…"` argument in
-        Sources/chorus, except in the files of the other subcommands (publish, token)."""
+        """The CHORUS_* names `chorus serve` reads: one per `SettingKey("name", …)` in the
+        settings table (Sources/ChorusServer/Configuration/NodeSettings+Keys.swift), `CHORUS_` and
+        the name in upper case with underscores, and `…_FILE` for the secret ones."""
+        text = (self.repo / "Sources/ChorusServer/Configuration/NodeSettings+Keys.swift").read_text()
         names = set()
-        for path in sorted((self.repo / "Sources/chorus").glob("*.swift")):
-            text = path.read_text()
-            command = re.search(r'commandName:\s*"([^"]+)"', text)
-            if command and command.group(1) not in ("serve", "chorus"):
+        for line in text.splitlines():
+            match = re.search(r'SettingKey\(\s*"([a-z0-9-]+)"', line)
+            if not match:
                 continue
-            names.update(re.findall(r'variable:\s*"(CHORUS_[A-Z0-9_]+)"', text))
+            variable = "CHORUS_" + match.group(1).upper().replace("-", "_")
+            names.add(variable)
+            if "isSecret: true" in line:
+                names.add(variable + "_FILE")
         for essential in ("CHORUS_PORT", "CHORUS_HOST", "CHORUS_REDIS_URL"):
-            self.expect(essential in names, f"{essential} not found in Sources/chorus/*.swift: has the way settings are read changed? Update check_manifests.py")
+            self.expect(essential in names, f"{essential} not found in NodeSettings+Keys.swift: has the way settings are read changed? Update check_manifests.py")
         return names
 
     def default_port(self) -> int:
-        text = (self.repo / "Sources/chorus/ServeCommand.swift").read_text()
-        match = re.search(r'variable:\s*"CHORUS_PORT",\s*default:\s*(\d+)', text)
+        text = (self.repo / "Sources/ChorusServer/NodeConfiguration.swift").read_text()
+        match = re.search(r'port:\s*Int\s*=\s*(\d+)', text)
         if not match:
-            self.fail("the default of CHORUS_PORT is not found in Sources/chorus/ServeCommand.swift")
+            self.fail("the default port is not found in Sources/ChorusServer/NodeConfiguration.swift")
             return -1
         return int(match.group(1))
 

@@ -9,7 +9,7 @@ extension NodeSettings {
         private static let node = NodeConfiguration()
 
         /// A JSON or YAML file with any of these settings (flags and variables win over it).
-        public static let configurationFile = SettingKey("config", summary: "A JSON or YAML file with settings (the keys are these options' long names).")
+        public static let configurationFile = SettingKey("config", summary: "A JSON or YAML file of settings, keyed by name: heartbeat, port, redis-url, publisher-keys, … (the variables' names without CHORUS_, in lower case with dashes).")
         /// A directory with one file per secret, named after the setting (as Kubernetes mounts secrets).
         public static let secretsDirectory = SettingKey("secrets-dir", summary: "A directory holding secrets as files named after their settings: token-secret, publisher-keys, redis-url.")
         /// The address to listen on.
