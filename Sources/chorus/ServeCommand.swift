@@ -84,6 +84,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("stream-send-buffer"), help: "Kernel send buffer per stream socket in bytes (SO_SNDBUF; 0 keeps the kernel's autotuning). [CHORUS_STREAM_SEND_BUFFER, default 65536]")
     var streamSendBuffer: String?
 
+    @Option(name: .customLong("metrics-address"), help: "Serve GET /metrics (Prometheus) on its own listener at host:port instead of the main port, so it need not be public. [CHORUS_METRICS_ADDRESS]")
+    var metricsAddress: String?
+
+    @Option(help: "on or off: record Prometheus metrics and serve GET /metrics. [CHORUS_METRICS, default on]")
+    var metrics: String?
+
     @Flag(help: "Serve the live-document demo at / (reactive htmx blocks, presence, private notes). [CHORUS_DEMO=1]")
     var demo = false
 
@@ -124,6 +130,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let sendBuffer = try settings.integer(streamSendBuffer, flagName: "--stream-send-buffer", variable: "CHORUS_STREAM_SEND_BUFFER", default: 65536, range: 0...(64 << 20))
         configuration.streamSendBufferBytes = sendBuffer == 0 ? nil : sendBuffer
+        configuration.metricsEnabled = try settings.value(metrics, flagName: "--metrics", variable: "CHORUS_METRICS", default: true, expected: "on or off") { ["on": true, "off": false][$0.lowercased()] }
+        configuration.metricsAddress = try settings.optionalString(metricsAddress, variable: "CHORUS_METRICS_ADDRESS").map { text in
+            guard let address = ListenAddress(text) else { throw ValidationError("invalid --metrics-address / CHORUS_METRICS_ADDRESS '\(text)': expected host:port") }
+            return address
+        }
+        // One node per process: Hummingbird's MetricsMiddleware (global MetricsSystem) records into its registry.
+        let nodeMetrics = ChorusMetrics(enabled: configuration.metricsEnabled)
+        if nodeMetrics.isEnabled { nodeMetrics.bootstrapMetricsSystem() }
         let historyCapacity = try settings.integer(history, flagName: "--history", variable: "CHORUS_HISTORY", default: 10_000, range: 1...10_000_000)
         let idempotencyWindow = try settings.duration(idempotencyWindow, flagName: "--idempotency-window", variable: "CHORUS_IDEMPOTENCY_WINDOW", default: .seconds(300))
         let demo = demo || settings.optionalString(nil, variable: "CHORUS_DEMO").map { ["1", "true", "yes"].contains($0) } == true
@@ -165,6 +179,7 @@ struct ServeCommand: AsyncParsableCommand {
             let prefix = try settings.string(redisPrefix, flagName: "--redis-prefix", variable: "CHORUS_REDIS_PREFIX", default: "chorus")
             var redisConfiguration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
             redisConfiguration.nodeName = configuration.nodeID
+            redisConfiguration.observer = nodeMetrics.bus
             redisConfiguration.replicasAck = try settings.integer(redisReplicasAck, flagName: "--redis-replicas-ack", variable: "CHORUS_REDIS_REPLICAS_ACK", default: 0, range: 0...100)
             bus = RedisBus(configuration: redisConfiguration, logger: logger)
             busDescription = "Redis at \(url) (channel \(redisConfiguration.channel), history \(historyCapacity))"
@@ -178,13 +193,13 @@ struct ServeCommand: AsyncParsableCommand {
                 bus: bus, secret: secret!, assetsFolder: settings.optionalString(demoAssets, variable: "CHORUS_DEMO_ASSETS"),
                 nodeID: configuration.nodeID, heartbeatInterval: configuration.heartbeatInterval, logger: logger
             )
-            let node = ChorusNode(configuration: configuration, bus: bus, hooks: demoApp.hooks, renderer: demoApp.changeRenderer, logger: logger)
+            let node = ChorusNode(configuration: configuration, bus: bus, hooks: demoApp.hooks, renderer: demoApp.changeRenderer, logger: logger, metrics: nodeMetrics)
             let router = node.makeRouter(home: false)
             demoApp.addRoutes(to: router)
             app = node.makeApplication(router: router)
             logger.info("the live-document demo is at http://\(configuration.host):\(configuration.port)/ (add ?user=NAME)")
         } else {
-            app = ChorusNode(configuration: configuration, bus: bus, logger: logger).makeApplication()
+            app = ChorusNode(configuration: configuration, bus: bus, logger: logger, metrics: nodeMetrics).makeApplication()
         }
         logger.info("chorus node \(configuration.nodeID) listening on http://\(configuration.host):\(configuration.port) with \(busDescription)")
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
