@@ -77,8 +77,7 @@ public struct ChorusNode: Sendable {
                 ? jsonResponse(.ok, .object([("ready", .bool(true))]))
                 : jsonResponse(.serviceUnavailable, .object([("ready", .bool(false)), ("reason", .string("the bus is not connected"))]))
         }
-        if configuration.metricsAddress == nil {
-            let endpoint = MetricsEndpoint(metrics: metrics, hub: hub, bus: bus)
+        if configuration.metricsAddress == nil, let endpoint = MetricsEndpoint(metrics: metrics, hub: hub, bus: bus) {
             router.get("metrics") { request, context in endpoint.scrape(request, context: context) }
         }
         router.get("chorus.js") { _, _ in
@@ -118,8 +117,8 @@ public struct ChorusNode: Sendable {
             logger: logger
         )
         app.addServices(HubService(hub: hub, bus: bus, heartbeatInterval: configuration.heartbeatInterval, renderer: renderer, logger: logger))
-        if let address = configuration.metricsAddress {
-            app.addServices(MetricsEndpoint(metrics: metrics, hub: hub, bus: bus).listener(at: address, logger: logger))
+        if let address = configuration.metricsAddress, let endpoint = MetricsEndpoint(metrics: metrics, hub: hub, bus: bus) {
+            app.addServices(endpoint.listener(at: address, logger: logger))
         }
         return app
     }

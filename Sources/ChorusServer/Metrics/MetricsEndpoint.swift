@@ -10,13 +10,20 @@ import Prometheus
 /// path never updates them.
 struct MetricsEndpoint: Sendable {
     let metrics: ChorusMetrics
+    let registry: PrometheusCollectorRegistry
     let hub: Hub
     let bus: any Bus
 
+    /// `nil` when metrics are off: then there is no `/metrics`.
+    init?(metrics: ChorusMetrics, hub: Hub, bus: any Bus) {
+        guard let registry = metrics.registry else { return nil }
+        self.metrics = metrics
+        self.registry = registry
+        self.hub = hub
+        self.bus = bus
+    }
+
     func scrape(_ request: Request, context: some RequestContext) -> Response {
-        guard let registry = metrics.registry else {
-            return jsonResponse(.notFound, .object([("error", .object([("code", .string("metrics-off")), ("message", .string("this node runs with metrics off"))]))]))
-        }
         metrics.streams.open.record(hub.connectionCount)
         metrics.bus.ready.record(bus.isReady ? 1 : 0)
         var text: [UInt8] = []
