@@ -42,6 +42,8 @@ let package = Package(
         // Settings from flags, CHORUS_* variables, a secrets directory and a JSON or YAML file.
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // hiredis, from Debian's libhiredis-dev. Nothing but the module map and its header.
@@ -97,6 +99,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The browser script, compiled into the binary: no resource bundle to find at run time.
             resources: [.embedInCode("Resources/chorus.js")],

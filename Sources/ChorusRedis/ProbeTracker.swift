@@ -50,11 +50,15 @@ final class ProbeTracker: Sendable {
         state.withLock { $0.outstanding.removeAll { $0.nonce == nonce } }
     }
 
-    /// One of this subscriber's probes came back (and with it, every earlier one).
-    func seen(_ nonce: UInt64, at now: ContinuousClock.Instant = .now) {
+    /// One of this subscriber's probes came back (and with it, every earlier one). Returns its
+    /// round trip, if it was still outstanding.
+    @discardableResult
+    func seen(_ nonce: UInt64, at now: ContinuousClock.Instant = .now) -> Duration? {
         state.withLock { state in
+            let sentAt = state.outstanding.first { $0.nonce == nonce }?.sentAt
             state.outstanding.removeAll { $0.nonce <= nonce }
             state.lastSeen = now
+            return sentAt.map { $0.duration(to: now) }
         }
     }
 

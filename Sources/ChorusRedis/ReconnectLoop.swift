@@ -1,3 +1,4 @@
+import ChorusCore
 import Logging
 
 /// The reconnect-with-backoff loop that each Redis connection thread runs (the command
@@ -28,6 +29,7 @@ struct ReconnectLoop {
             do {
                 try session {
                     if failures > 0 {
+                        configuration.observer?.busReconnected()
                         logger.info("redis connection for \(purpose) is back", metadata: ["chorus.redis": "\(configuration.url)", "chorus.attempts": "\(failures)"])
                     }
                     failures = 0

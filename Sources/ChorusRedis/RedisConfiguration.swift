@@ -43,6 +43,8 @@ public struct RedisConfiguration: Sendable {
     /// within half the command timeout fails with ``BusError/Code/outcomeUnknown``: the events are
     /// on the primary (and delivered), but a failover now could lose them.
     public var replicasAck: Int
+    /// Told about reconnections and probes (the node's metrics); `nil` tells no one.
+    public var observer: (any BusObserver)?
 
     /// Creates a configuration; everything but the URL has a default.
     public init(
@@ -59,7 +61,8 @@ public struct RedisConfiguration: Sendable {
         livenessTTL: Duration = .seconds(10),
         livenessInterval: Duration = .seconds(2),
         idempotencyWindow: Duration = BusDefaults.idempotencyWindow,
-        replicasAck: Int = 0
+        replicasAck: Int = 0,
+        observer: (any BusObserver)? = nil
     ) {
         self.url = url
         self.keyPrefix = keyPrefix
@@ -75,6 +78,7 @@ public struct RedisConfiguration: Sendable {
         self.livenessInterval = livenessInterval
         self.idempotencyWindow = idempotencyWindow
         self.replicasAck = replicasAck
+        self.observer = observer
     }
 
     /// The pub/sub channel every node of the deployment shares: `<prefix>:events`.

@@ -112,6 +112,7 @@ final class RedisSubscriber: Sendable {
 
             let now = ContinuousClock.now
             if let age = probes.overdue(timeout: configuration.probeTimeout, at: now) {
+                configuration.observer?.busProbeFailed()
                 throw RedisConnectionError("no probe came back over the subscription in \(age); the subscription is dead")
             }
             if now >= nextProbe {
@@ -164,7 +165,7 @@ final class RedisSubscriber: Sendable {
                 skip(payload, because: "a control message that is not valid chorus JSON (\(error))")
             }
         case .probe(let token, let nonce)?:
-            if token == probes.token { probes.seen(nonce) }
+            if token == probes.token, let roundTrip = probes.seen(nonce) { configuration.observer?.busProbeReturned(after: roundTrip) }
         case nil:
             skip(payload, because: "a message that is not a chorus message")
         }
@@ -183,6 +184,9 @@ final class RedisSubscriber: Sendable {
         let sent = pipeline.submit(configuration.publishCommand(payload)) { [probes] result in
             if case .success(let reply) = result, reply.errorMessage != nil { probes.failed(nonce) }
         }
-        if !sent { probes.failed(nonce) }
+        if !sent {
+            probes.failed(nonce)
+            configuration.observer?.busProbeFailed()
+        }
     }
 }

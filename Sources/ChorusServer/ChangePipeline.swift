@@ -74,13 +74,13 @@ final class ChangePipeline: BusReceiver {
         guard !users.isEmpty else { return }
         switch renderer.sharing(change) {
         case .shared:
-            let frames = ChangeFrames.encode(await renderer.render(change, nil), id: change.id, logger: logger)
+            let frames = ChangeFrames.encode(await hub.metrics.renders.timed { await renderer.render(change, nil) }, id: change.id, logger: logger)
             guard let frames else { return }
             hub.deliver(rendered: change, .shared(frames))
         case .perUser:
             var byUser: [ExactString?: ByteBuffer] = [:]
             for user in users {
-                byUser[user] = ChangeFrames.encode(await renderer.render(change, user?.value), id: change.id, logger: logger)
+                byUser[user] = ChangeFrames.encode(await hub.metrics.renders.timed { await renderer.render(change, user?.value) }, id: change.id, logger: logger)
             }
             // A user who connected during the renders has no rendering: their page was just
             // rendered from the current data anyway.

@@ -12,9 +12,9 @@ import NIOCore
 /// ```
 ///
 /// Routes: `GET /events` (SSE), `POST /publish`, `POST /users/{id}/close`, `GET /presence/{scope}`,
-/// `GET /healthz`, `GET /readyz`, `GET /chorus.js` (the browser script), `GET /console` (a page
-/// that shows a scope's live events and publishes to it) and, unless an app serves its own,
-/// `GET /` (the same console).
+/// `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus; see ``ChorusMetrics``), `GET /chorus.js`
+/// (the browser script), `GET /console` (a page that shows a scope's live events and publishes to
+/// it) and, unless an app serves its own, `GET /` (the same console).
 public struct ChorusNode: Sendable {
     /// How the node behaves.
     public let configuration: NodeConfiguration
@@ -29,14 +29,17 @@ public struct ChorusNode: Sendable {
     /// Renders changes (envelopes with `paths`) into what subscribers get, e.g. htmx fragments;
     /// `nil` sends changes like any other event.
     public let renderer: ChangeRenderer?
+    /// The node's Prometheus metrics.
+    public let metrics: ChorusMetrics
 
-    /// Creates a node.
+    /// Creates a node. Without `metrics` it makes its own (off if the configuration says so).
     public init(
         configuration: NodeConfiguration = .init(),
         bus: any Bus,
         hooks: ChorusHooks = .init(),
         renderer: ChangeRenderer? = nil,
-        logger: Logger = Logger(label: "chorus")
+        logger: Logger = Logger(label: "chorus"),
+        metrics: ChorusMetrics? = nil
     ) {
         var logger = logger
         logger[metadataKey: "chorus.node"] = "\(configuration.nodeID)"
@@ -45,22 +48,26 @@ public struct ChorusNode: Sendable {
         self.logger = logger
         self.hooks = hooks
         self.renderer = renderer
-        self.hub = Hub(maximumConnections: configuration.maximumConnections, logger: logger)
+        let metrics = metrics ?? ChorusMetrics(enabled: configuration.metricsEnabled)
+        self.metrics = metrics
+        self.hub = Hub(maximumConnections: configuration.maximumConnections, logger: logger, metrics: metrics)
     }
 
     /// The node's routes, to which an app may add its own. With `home: false` the app serves `/`.
     public func makeRouter(home: Bool = true) -> Router<ChorusRequestContext> {
         let router = Router(context: ChorusRequestContext.self)
-        let lifecycle = ConnectionLifecycle(bus: bus, nodeID: configuration.nodeID, hooks: hooks, anonymousPresence: configuration.anonymousPresence, logger: logger)
+        let lifecycle = ConnectionLifecycle(bus: bus, nodeID: configuration.nodeID, hooks: hooks, anonymousPresence: configuration.anonymousPresence, logger: logger, presenceEntries: metrics.presenceEntries)
         let events = EventsController(hub: hub, bus: bus, configuration: configuration, lifecycle: lifecycle, renderer: renderer, logger: logger)
         let gate = PublisherGate(configuration: configuration.auth)
-        let publish = PublishController(bus: bus, maximumBytes: configuration.maximumPublishBytes, gate: gate, hooks: hooks)
+        let publish = PublishController(bus: bus, maximumBytes: configuration.maximumPublishBytes, gate: gate, hooks: hooks, metrics: metrics.publish)
         let control = ControlController(bus: bus, gate: gate)
         // Before every route: middleware is bound to the routes added after it.
         router.add(middleware: RequestLogMiddleware(logger: logger))
         router.add(middleware: CrossSiteGuard(allowedOrigins: configuration.allowedOrigins))
-        router.get("events", use: events.stream)
-        router.post("publish", use: publish.publish)
+        router.get("events", use: metrics.streams.countingRefusals(events.stream))
+        // After /events: an open stream must not count as a request that lasts an hour.
+        router.add(middleware: MetricsMiddleware())
+        router.post("publish", use: metrics.publish.counting(publish.publish))
         router.post("users/:id/close", use: control.closeUser)
         router.get("presence/:scope", use: control.presence)
         router.get("healthz") { _, _ in
@@ -70,6 +77,9 @@ public struct ChorusNode: Sendable {
             bus.isReady
                 ? jsonResponse(.ok, .object([("ready", .bool(true))]))
                 : jsonResponse(.serviceUnavailable, .object([("ready", .bool(false)), ("reason", .string("the bus is not connected"))]))
+        }
+        if configuration.metricsAddress == nil, let endpoint = MetricsEndpoint(metrics: metrics, hub: hub, bus: bus) {
+            router.get("metrics") { request, context in endpoint.scrape(request, context: context) }
         }
         router.get("chorus.js") { _, _ in
             Response(
@@ -108,6 +118,9 @@ public struct ChorusNode: Sendable {
             logger: logger
         )
         app.addServices(HubService(hub: hub, bus: bus, heartbeatInterval: configuration.heartbeatInterval, renderer: renderer, logger: logger))
+        if let address = configuration.metricsAddress, let endpoint = MetricsEndpoint(metrics: metrics, hub: hub, bus: bus) {
+            app.addServices(endpoint.listener(at: address, logger: logger))
+        }
         return app
     }
 }

@@ -1,4 +1,5 @@
 import ChorusCore
+import CoreMetrics
 import Logging
 
 /// What happens around a stream's life besides its bytes: its presence entries on the bus
@@ -15,6 +16,8 @@ struct ConnectionLifecycle: Sendable {
     /// Whether anonymous subscribers are recorded in presence.
     let anonymousPresence: Bool
     let logger: Logger
+    /// `chorus_presence_entries`: the entries this node's connections hold in the bus.
+    let presenceEntries: Meter
 
     /// Whether a connection of `info` is recorded in presence.
     func recordsPresence(of info: ConnectionInfo) -> Bool {
@@ -23,6 +26,7 @@ struct ConnectionLifecycle: Sendable {
 
     func connected(_ connection: Connection) async {
         if recordsPresence(of: connection.info) {
+            presenceEntries.increment(by: Double(connection.subscription.scopes.count))
             do {
                 try await bus.addPresence(connection.presenceEntries(nodeID: nodeID))
             } catch {
@@ -34,6 +38,7 @@ struct ConnectionLifecycle: Sendable {
 
     func disconnected(_ connection: Connection) async {
         if recordsPresence(of: connection.info) {
+            presenceEntries.decrement(by: Double(connection.subscription.scopes.count))
             do {
                 try await bus.removePresence(connection.presenceEntries(nodeID: nodeID))
             } catch {

@@ -46,7 +46,7 @@ struct EventsController {
             subscription, wantsPresence: wantsPresence, queueCapacity: configuration.queueCapacity,
             sendBufferBytes: configuration.streamSendBufferBytes, channel: context.channel
         ) else {
-            throw APIError.unavailable("this node holds its maximum of \(configuration.maximumConnections) connections; try another node", retryAfterSeconds: 5)
+            throw CapacityRefusal(error: APIError.unavailable("this node holds its maximum of \(configuration.maximumConnections) connections; try another node", retryAfterSeconds: 5))
         }
         // From here on everything acquired is released exactly once, whatever the client does.
         let lease = StreamLease(connection: connection, hub: hub, lifecycle: lifecycle)
@@ -69,6 +69,7 @@ struct EventsController {
 
         let bus = self.bus
         let logger = self.logger
+        let metrics = hub.metrics
         // Taken out when written, so the stream does not keep its first page for its whole life.
         let initialFrames = Mutex(initial)
         let start = position
@@ -82,14 +83,16 @@ struct EventsController {
             // socket (the replay from this task, live events from the Hub's event-loop tasks).
             logger.debug("stream opened", metadata: ["chorus.conn": "\(connection.id)"])
             let opened = ContinuousClock.now
+            metrics.streams.opened()
             let reason = await withGracefulShutdownHandler {
-                await Self.run(connection, initial: initialFrames.withLock { $0.take() }, from: start, bus: bus, frames: frames, logger: logger)
+                await Self.run(connection, initial: initialFrames.withLock { $0.take() }, from: start, bus: bus, frames: frames, replays: metrics.replay, logger: logger)
             } onGracefulShutdown: {
                 connection.close(.shutdown)
             }
             if reason == .overflow {
                 logger.info("disconnecting a slow client: it fell too far behind", metadata: ["chorus.conn": "\(connection.id)"])
             }
+            metrics.streams.closed(reason)
             await lease.release()
             logger.info("stream ended", metadata: [
                 "chorus.conn": "\(connection.id)",
@@ -103,7 +106,7 @@ struct EventsController {
 
     /// Writes the replay page by page, then goes live; returns when the stream ends.
     private static func run(
-        _ connection: Connection, initial: [ByteBuffer], from start: ReplayPosition, bus: any Bus, frames: ReplayFrames, logger: Logger
+        _ connection: Connection, initial: [ByteBuffer], from start: ReplayPosition, bus: any Bus, frames: ReplayFrames, replays: ReplayMetrics, logger: Logger
     ) async -> CloseReason {
         let writer = connection.writer
         var position = start
@@ -119,6 +122,7 @@ struct EventsController {
             }
             guard await writer.continueReplay(await position.advance(with: replay, frames: frames)) else { break }
         }
+        replays.record(position)
         return await writer.goLive(after: position.lastSent)
     }
 

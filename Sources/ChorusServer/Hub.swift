@@ -25,9 +25,9 @@ public final class Hub: BusReceiver {
         var expiring: [Int: Connection] = [:]
         var nextID = 0
 
-        mutating func slot(of loop: any EventLoop) -> Int {
+        mutating func slot(of loop: any EventLoop, metrics: DeliveryMetrics) -> Int {
             if let index = inboxes.firstIndex(where: { $0.loop === loop }) { return index }
-            inboxes.append(LoopInbox(loop: loop))
+            inboxes.append(LoopInbox(loop: loop, metrics: metrics))
             byLoop.append([:])
             return inboxes.count - 1
         }
@@ -37,13 +37,16 @@ public final class Hub: BusReceiver {
     private let logger: Logger
     /// The most connections this hub accepts.
     public let maximumConnections: Int
+    /// The node's metrics (the fan-out counts per event-loop batch).
+    let metrics: ChorusMetrics
     /// Makes this hub's presence connection ids unique across nodes and restarts.
     private let instance = String(UInt64.random(in: 0 ... .max), radix: 36)
 
     /// Creates an empty hub.
-    public init(maximumConnections: Int = .max, logger: Logger = Logger(label: "chorus.hub")) {
+    public init(maximumConnections: Int = .max, logger: Logger = Logger(label: "chorus.hub"), metrics: ChorusMetrics = .disabled) {
         self.maximumConnections = maximumConnections
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The number of open connections.
@@ -65,10 +68,10 @@ public final class Hub: BusReceiver {
         state.withLock { state in
             guard state.connections.count < maximumConnections else { return nil }
             state.nextID += 1
-            let slot = state.slot(of: channel.eventLoop)
+            let slot = state.slot(of: channel.eventLoop, metrics: metrics.delivery)
             let connection = Connection(
                 id: state.nextID, presenceID: "\(instance)-\(state.nextID)", subscription: subscription,
-                wantsPresence: wantsPresence, writer: StreamWriter(channel: channel, capacity: queueCapacity, sendBufferBytes: sendBufferBytes), loopSlot: slot
+                wantsPresence: wantsPresence, writer: StreamWriter(channel: channel, capacity: queueCapacity, sendBufferBytes: sendBufferBytes, metrics: metrics.delivery), loopSlot: slot
             )
             state.connections[connection.id] = connection
             state.byLoop[slot][connection.id] = connection
@@ -113,6 +116,7 @@ public final class Hub: BusReceiver {
             case .control(.presenceLeave(let entry)):
                 announce(ControlFrames.leaveEventName, entry, into: &batches)
             case .gap:
+                metrics.bus.gapDetected()
                 logger.warning("bus reported lost events; sending reset to every connection")
                 let frame = Outbound(id: nil, frame: ControlFrames.reset(id: nil))
                 let perLoop = state.withLock { $0.byLoop }

@@ -38,14 +38,29 @@ struct LoopDelivery: Sendable {
 }
 
 /// Deliveries for one event loop, run there in one go (see ``LoopInbox``): every frame written in
-/// order, then one flush per connection that got something.
+/// order, then one flush per connection that got something. What it wrote is counted once for the
+/// whole batch, and each event's delivery lag once.
 struct LoopBatch: Sendable {
     var deliveries: [LoopDelivery] = []
 
-    func run() {
+    func run(counting metrics: DeliveryMetrics) {
+        var frames = 0
+        var bytes = 0
+        var lastLagged: EventID?
+        let now = metrics.enabled ? wallClockMilliseconds() : 0
         for delivery in deliveries {
+            var written = 0
             for connection in delivery.members.values where delivery.recipients.admit(connection) {
-                connection.writer.deliver(delivery.frame)
+                let count = connection.writer.deliver(delivery.frame)
+                if count > 0 {
+                    written += 1
+                    bytes += count
+                }
+            }
+            frames += written
+            if metrics.enabled, written > 0, let id = delivery.frame.id, id != lastLagged {
+                metrics.observeLag(of: id, now: now)
+                lastLagged = id
             }
         }
         for delivery in deliveries {
@@ -53,5 +68,6 @@ struct LoopBatch: Sendable {
                 connection.writer.flushIfNeeded()
             }
         }
+        metrics.delivered(frames: frames, bytes: bytes)
     }
 }

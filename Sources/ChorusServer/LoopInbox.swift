@@ -11,14 +11,16 @@ final class LoopInbox: Sendable {
     /// The loop whose connections this inbox writes to.
     let loop: any EventLoop
     private let state = Mutex(State())
+    private let metrics: DeliveryMetrics
 
     private struct State {
         var pending: [LoopDelivery] = []
         var scheduled = false
     }
 
-    init(loop: any EventLoop) {
+    init(loop: any EventLoop, metrics: DeliveryMetrics) {
         self.loop = loop
+        self.metrics = metrics
     }
 
     /// Queues `deliveries` (in order, after those already queued) and makes sure a drain task runs.
@@ -41,6 +43,6 @@ final class LoopInbox: Sendable {
             defer { state.pending = [] }
             return state.pending
         }
-        LoopBatch(deliveries: deliveries).run()
+        LoopBatch(deliveries: deliveries).run(counting: metrics)
     }
 }

@@ -50,6 +50,11 @@ public struct NodeConfiguration: Sendable {
     /// `nil` keeps the kernel's autotuning (up to `tcp_wmem`'s maximum, 4 MiB by default). A small
     /// cap bounds what a client that stopped reading can hold in kernel memory before it is cut off.
     public var streamSendBufferBytes: Int?
+    /// Whether the node records Prometheus metrics and serves `GET /metrics`.
+    public var metricsEnabled: Bool
+    /// Where `GET /metrics` is served: its own listener at this address (so the series need not be
+    /// public), or the main port when `nil`.
+    public var metricsAddress: ListenAddress?
 
     /// Creates a configuration; every value has a production default.
     public init(
@@ -68,7 +73,9 @@ public struct NodeConfiguration: Sendable {
         allowedOrigins: [String] = [],
         maximumPresenceBytes: Int = 8192,
         anonymousPresence: Bool = true,
-        streamSendBufferBytes: Int? = 65536
+        streamSendBufferBytes: Int? = 65536,
+        metricsEnabled: Bool = true,
+        metricsAddress: ListenAddress? = nil
     ) {
         self.host = host
         self.port = port
@@ -86,5 +93,7 @@ public struct NodeConfiguration: Sendable {
         self.maximumPresenceBytes = maximumPresenceBytes
         self.anonymousPresence = anonymousPresence
         self.streamSendBufferBytes = streamSendBufferBytes
+        self.metricsEnabled = metricsEnabled
+        self.metricsAddress = metricsAddress
     }
 }

@@ -44,7 +44,7 @@ struct Outbound: Sendable {
 }
 
 /// Why a connection ended.
-public enum CloseReason: String, Sendable, Hashable {
+public enum CloseReason: String, Sendable, Hashable, CaseIterable {
     /// The client went away.
     case clientGone = "client-gone"
     /// The client read too slowly and its queue overflowed; it should reconnect with `Last-Event-ID`.

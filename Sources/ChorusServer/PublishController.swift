@@ -21,6 +21,7 @@ struct PublishController {
     let maximumBytes: Int
     let gate: PublisherGate
     let hooks: ChorusHooks
+    let metrics: PublishMetrics
 
     func publish(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         try gate.check(request, context: context)
@@ -54,6 +55,7 @@ struct PublishController {
         } catch {
             throw APIError.bus(error, .publish)
         }
+        metrics.accepted(ids.count)
         return jsonResponse(.accepted, .object([("ids", .array(ids.map { .string($0.description) }))]))
     }
 

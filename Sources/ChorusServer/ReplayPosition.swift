@@ -10,10 +10,17 @@ struct ReplayPosition: Sendable {
     private(set) var limit = EventsController.firstReplayPage
     /// The newest event id the stream has been given (live events up to it are dropped).
     private(set) var lastSent: EventID?
+    /// Whether the client resumes after an id (else there is nothing to replay).
+    let isResume: Bool
+    /// Whether the replay ended in a reset.
+    private(set) var isReset = false
+    /// Frames of replayed events handed out so far.
+    private(set) var replayedFrames = 0
 
     init(after lastEventID: EventID?) {
         next = nil
         lastSent = lastEventID
+        isResume = lastEventID != nil
     }
 
     /// Takes one page read after ``next`` (or after the client's id): its frames, or a reset when
@@ -24,11 +31,13 @@ struct ReplayPosition: Sendable {
             // carries (never from an id of the future, which would mute every live event).
             next = nil
             lastSent = replay.latestID
+            isReset = true
             return [ControlFrames.reset(id: replay.latestID)]
         }
         if let last = replay.events.last?.id { lastSent = last }
         next = replay.events.count >= limit ? lastSent : nil
         let page = await frames.frames(for: replay.events)
+        replayedFrames += page.count
         let bytes = page.reduce(0) { $0 + $1.readableBytes }
         if !replay.events.isEmpty {
             let perEvent = max(1, bytes / replay.events.count)

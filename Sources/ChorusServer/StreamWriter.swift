@@ -57,6 +57,7 @@ final class StreamWriter: @unchecked Sendable {
     private let channel: any Channel
     private let capacity: Int
     private let sendBufferBytes: Int?
+    private let metrics: DeliveryMetrics?
     private var phase = Phase.starting
     private var sink: Sink?
     private var pending: Deque<Outbound> = []
@@ -70,11 +71,12 @@ final class StreamWriter: @unchecked Sendable {
     private var stalledTicks = 0
     private var ended: CheckedContinuation<CloseReason, Never>?
 
-    init(channel: any Channel, capacity: Int, sendBufferBytes: Int? = nil) {
+    init(channel: any Channel, capacity: Int, sendBufferBytes: Int? = nil, metrics: DeliveryMetrics? = nil) {
         self.channel = channel
         self.eventLoop = channel.eventLoop
         self.capacity = capacity
         self.sendBufferBytes = sendBufferBytes
+        self.metrics = metrics
     }
 
     // MARK: Any thread
@@ -117,29 +119,38 @@ final class StreamWriter: @unchecked Sendable {
     // MARK: On the event loop
 
     /// Writes (or, while starting, queues) one frame. Call ``flushIfNeeded()`` after a batch.
-    func deliver(_ item: Outbound) {
+    /// Returns the bytes written to the socket now (0 if queued or dropped), for the batch's count.
+    @discardableResult
+    func deliver(_ item: Outbound) -> Int {
         eventLoop.assertInEventLoop()
         switch phase {
         case .ended:
-            return
+            return 0
         case .starting:
-            guard closeReason == nil else { return }
-            guard pending.count < capacity else { return cutOff() }
+            guard closeReason == nil else { return 0 }
+            guard pending.count < capacity else {
+                cutOff()
+                return 0
+            }
             pending.append(item)
             activeSinceTick = true
+            return 0
         case .live:
             if let id = item.id {
-                if let last = lastSent, id <= last { return }
+                if let last = lastSent, id <= last { return 0 }
                 lastSent = id
             }
             if channel.isWritable {
                 framesWhileUnwritable = 0
             } else {
                 framesWhileUnwritable += 1
-                guard framesWhileUnwritable <= capacity else { return cutOff() }
+                guard framesWhileUnwritable <= capacity else {
+                    cutOff()
+                    return 0
+                }
             }
-            write(item)
             activeSinceTick = true
+            return write(item)
         }
     }
 
@@ -238,13 +249,16 @@ final class StreamWriter: @unchecked Sendable {
         if let closeReason, !closeReason.sendsCloseEvent { return finish(closeReason) }
         lastSent = lastEventID
         // Live frames that arrived meanwhile, in order; the close frame, if any, is the last.
+        var (frames, bytes) = (0, 0)
         while let item = pending.popFirst() {
             if let id = item.id {
                 if let last = lastSent, id <= last { continue }
                 lastSent = id
             }
-            write(item)
+            let written = write(item)
+            if item.id != nil, written > 0 { (frames, bytes) = (frames + 1, bytes + written) }
         }
+        metrics?.delivered(frames: frames, bytes: bytes)
         flushIfNeeded()
         if let closeReason { return finishClosing(closeReason) }
         phase = .live
@@ -271,19 +285,25 @@ final class StreamWriter: @unchecked Sendable {
         }
     }
 
-    private func write(_ item: Outbound) {
+    /// Returns the bytes written (0 for an empty frame or no sink).
+    @discardableResult
+    private func write(_ item: Outbound) -> Int {
+        let count: Int
         switch sink {
         case .socket(let context, let chunked):
             let bytes = chunked ? item.chunk : item.frame
-            guard bytes.readableBytes > 0 else { return }
+            guard bytes.readableBytes > 0 else { return 0 }
             context.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
+            count = bytes.readableBytes
         case .parts:
-            guard item.chunk.readableBytes > 0 else { return }
+            guard item.chunk.readableBytes > 0 else { return 0 }
             channel.write(HTTPResponsePart.body(item.frame), promise: nil)
+            count = item.frame.readableBytes
         case nil:
-            return
+            return 0
         }
         needsFlush = true
+        return count
     }
 
     private func closeOnLoop(_ reason: CloseReason) {

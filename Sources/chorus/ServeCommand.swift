@@ -53,6 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(Keys.publisherKeys.name + "-file"), help: "A file holding the publisher keys, one per line.") var publisherKeysFile: String?
     @Option(help: ArgumentHelp(Keys.anonymous.help)) var anonymous: String?
     @Option(name: .customLong(Keys.anonymousScopes.flag), help: ArgumentHelp(Keys.anonymousScopes.help)) var anonymousScopes: [String] = []
+    @Option(help: ArgumentHelp(Keys.metrics.help)) var metrics: String?
+    @Option(name: .customLong(Keys.metricsAddress.flag), help: ArgumentHelp(Keys.metricsAddress.help)) var metricsAddress: String?
     @Flag(help: ArgumentHelp(Keys.demo.help)) var demo = false
     @Option(name: .customLong(Keys.demoAssets.flag), help: ArgumentHelp(Keys.demoAssets.help)) var demoAssets: String?
     @Option(name: .customLong(Keys.logLevel.flag), help: ArgumentHelp(Keys.logLevel.help)) var logLevel: String?
@@ -66,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
             (Keys.queueSize, queueSize), (Keys.maxBody, maxBody), (Keys.maxConnections, maxConnections),
             (Keys.requestHeadTimeout, requestHeadTimeout), (Keys.maxIdleConnections, maxIdleConnections),
             (Keys.maxPresenceBytes, maxPresenceBytes), (Keys.anonymousPresence, anonymousPresence),
-            (Keys.streamSendBuffer, streamSendBuffer), (Keys.redisURL, redis), (Keys.redisPrefix, redisPrefix),
+            (Keys.streamSendBuffer, streamSendBuffer), (Keys.metrics, metrics), (Keys.metricsAddress, metricsAddress), (Keys.redisURL, redis), (Keys.redisPrefix, redisPrefix),
             (Keys.redisReplicasAck, redisReplicasAck), (Keys.idempotencyWindow, idempotencyWindow),
             (Keys.tokenSecret, tokenSecret), (Keys.anonymous, anonymous), (Keys.demo, demo ? "on" : nil),
             (Keys.demoAssets, demoAssets), (Keys.logLevel, logLevel), (Keys.logFormat, logFormat),
@@ -102,9 +104,13 @@ struct ServeCommand: AsyncParsableCommand {
                 "chorus.max_connections": "\(settings.node.maximumConnections)", "chorus.descriptor_limit": "\(descriptorLimit)",
             ])
         }
-        let bus = settings.makeBus(logger: logger)
+        let metrics = settings.makeMetrics()
+        // One node per process: Hummingbird's MetricsMiddleware (the global MetricsSystem) records
+        // into the node's registry.
+        if metrics.isEnabled { metrics.bootstrapMetricsSystem() }
+        let bus = settings.makeBus(metrics: metrics, logger: logger)
         let app = settings.demo ? try await DemoApp.make(settings: settings, bus: bus, logger: logger) : nil
-        let service = settings.makeApplication(bus: bus, app: app, logger: logger)
+        let service = settings.makeApplication(bus: bus, app: app, metrics: metrics, logger: logger)
         let address = "http://\(settings.node.host):\(settings.node.port)"
         if app != nil { logger.info("the live-document demo is at \(address)/ (add ?user=NAME)") }
         logger.info("chorus node \(settings.node.nodeID) listening on \(address) with \(settings.busDescription)")

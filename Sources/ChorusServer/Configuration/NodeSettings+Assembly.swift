@@ -4,13 +4,20 @@ import Hummingbird
 import Logging
 
 extension NodeSettings {
-    /// The bus these settings name: the Redis bus when ``redis`` is set, the embedded in-memory
-    /// bus otherwise.
-    public func makeBus(logger: Logger) -> any Bus {
-        if let redis {
-            RedisBus(configuration: redis, logger: logger)
+    /// The node's metrics: recording unless ``NodeConfiguration/metricsEnabled`` is off. Give the
+    /// same value to ``makeBus(metrics:logger:)`` and ``makeApplication(bus:app:metrics:logger:)``.
+    public func makeMetrics() -> ChorusMetrics {
+        ChorusMetrics(enabled: node.metricsEnabled)
+    }
+
+    /// The bus these settings name: the Redis bus when ``redis`` is set (reporting reconnects,
+    /// probes and gaps to `metrics`), the embedded in-memory bus otherwise.
+    public func makeBus(metrics: ChorusMetrics = .disabled, logger: Logger) -> any Bus {
+        if var redis {
+            redis.observer = metrics.bus
+            return RedisBus(configuration: redis, logger: logger)
         } else {
-            InMemoryBus(historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
+            return InMemoryBus(historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
         }
     }
 
@@ -25,8 +32,8 @@ extension NodeSettings {
 
     /// The node these settings describe on `bus`, serving `app` (if any) beside its own routes,
     /// as a service to run (for example in a `ServiceGroup`).
-    public func makeApplication(bus: any Bus, app: (any ChorusApp)? = nil, logger: Logger) -> some ApplicationProtocol {
-        let node = ChorusNode(configuration: node, bus: bus, hooks: app?.hooks ?? .init(), renderer: app?.changeRenderer, logger: logger)
+    public func makeApplication(bus: any Bus, app: (any ChorusApp)? = nil, metrics: ChorusMetrics? = nil, logger: Logger) -> some ApplicationProtocol {
+        let node = ChorusNode(configuration: node, bus: bus, hooks: app?.hooks ?? .init(), renderer: app?.changeRenderer, logger: logger, metrics: metrics)
         let router = node.makeRouter(home: app == nil)
         app?.addRoutes(to: router)
         return node.makeApplication(router: router)

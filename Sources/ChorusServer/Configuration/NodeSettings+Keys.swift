@@ -42,6 +42,10 @@ extension NodeSettings {
         public static let anonymousPresence = SettingKey("anonymous-presence", summary: "on or off: whether subscribers without a token are recorded in presence.", default: node.anonymousPresence ? "on" : "off")
         /// The stream sockets' send buffer.
         public static let streamSendBuffer = SettingKey("stream-send-buffer", summary: "Kernel send buffer per stream socket in bytes (SO_SNDBUF; 0 keeps the kernel's autotuning).", default: "\(node.streamSendBufferBytes ?? 0)")
+        /// Whether metrics are recorded.
+        public static let metrics = SettingKey("metrics", summary: "on or off: record Prometheus metrics and serve GET /metrics.", default: node.metricsEnabled ? "on" : "off")
+        /// Where /metrics is served.
+        public static let metricsAddress = SettingKey("metrics-address", summary: "Serve GET /metrics (Prometheus) on its own listener at host:port instead of the main port, so it need not be public.")
         /// The Redis URL.
         public static let redisURL = SettingKey("redis-url", flag: "redis", summary: "Join a cluster through Redis: redis://[:password@]host:port[/db], or through Sentinel: redis+sentinel://[:password@]host:26379,host:26379/primary-name[/db]. Without it the node uses its embedded in-memory bus.", isSecret: true)
         /// The Redis key prefix.
@@ -71,7 +75,7 @@ extension NodeSettings {
         public static let all: [SettingKey] = [
             configurationFile, secretsDirectory, host, port, nodeID, heartbeat, retry, history, queueSize, maxBody,
             maxConnections, requestHeadTimeout, maxIdleConnections, corsOrigins, maxPresenceBytes, anonymousPresence,
-            streamSendBuffer, redisURL, redisPrefix, redisReplicasAck, idempotencyWindow, tokenSecret, publisherKeys,
+            streamSendBuffer, metrics, metricsAddress, redisURL, redisPrefix, redisReplicasAck, idempotencyWindow, tokenSecret, publisherKeys,
             anonymous, anonymousScopes, demo, demoAssets, logLevel, logFormat,
         ]
     }

@@ -42,6 +42,10 @@ extension NodeSettings {
         node.anonymousPresence = try resolve.switchValue(Keys.anonymousPresence, default: defaults.anonymousPresence)
         let sendBuffer = try resolve.integer(Keys.streamSendBuffer, default: defaults.streamSendBufferBytes ?? 0, range: 0...(64 << 20))
         node.streamSendBufferBytes = sendBuffer == 0 ? nil : sendBuffer
+        node.metricsEnabled = try resolve.switchValue(Keys.metrics, default: defaults.metricsEnabled)
+        node.metricsAddress = try resolve.value(Keys.metricsAddress, default: nil, expected: "host:port", show: { $0?.description ?? "(the main port)" }) {
+            ListenAddress($0).map { .some($0) }
+        }
         let idempotencyWindow = try resolve.duration(Keys.idempotencyWindow, default: BusDefaults.idempotencyWindow)
 
         let redis = try redisConfiguration(&resolve, nodeID: node.nodeID, historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
