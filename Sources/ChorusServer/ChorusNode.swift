@@ -29,6 +29,8 @@ public struct ChorusNode: Sendable {
     /// Renders changes (envelopes with `paths`) into what subscribers get, e.g. htmx fragments;
     /// `nil` sends changes like any other event.
     public let renderer: ChangeRenderer?
+    /// What the node does between SIGTERM and exiting (run by ``makeService(router:onServerRunning:)``).
+    public let drain: NodeDrain
 
     /// Creates a node.
     public init(
@@ -46,6 +48,7 @@ public struct ChorusNode: Sendable {
         self.hooks = hooks
         self.renderer = renderer
         self.hub = Hub(maximumConnections: configuration.maximumConnections, logger: logger)
+        self.drain = NodeDrain(hub: hub, delay: configuration.drainDelay, window: configuration.drainWindow, logger: logger)
     }
 
     /// The node's routes, to which an app may add its own. With `home: false` the app serves `/`.
@@ -58,15 +61,24 @@ public struct ChorusNode: Sendable {
         let control = ControlController(bus: bus, gate: gate)
         // Before every route: middleware is bound to the routes added after it.
         router.add(middleware: CrossSiteGuard(allowedOrigins: configuration.allowedOrigins))
-        router.get("events", use: events.stream)
+        router.get("events") { [drain] request, context in
+            guard !drain.isDraining else {
+                let seconds = max(1, Int(configuration.retryInterval.components.seconds))
+                throw APIError.unavailable("this node is shutting down; connect to another node", retryAfterSeconds: seconds)
+            }
+            return try await events.stream(request, context: context)
+        }
         router.post("publish", use: publish.publish)
         router.post("users/:id/close", use: control.closeUser)
         router.get("presence/:scope", use: control.presence)
         router.get("healthz") { _, _ in
             jsonResponse(.ok, .object([("status", .string("ok")), ("node", .string(configuration.nodeID)), ("connections", .number("\(hub.connectionCount)"))]))
         }
-        router.get("readyz") { [bus] _, _ in
-            bus.isReady
+        router.get("readyz") { [bus, drain] _, _ in
+            guard !drain.isDraining else {
+                return jsonResponse(.serviceUnavailable, .object([("ready", .bool(false)), ("draining", .bool(true)), ("reason", .string("the node is draining before it shuts down"))]))
+            }
+            return bus.isReady
                 ? jsonResponse(.ok, .object([("ready", .bool(true))]))
                 : jsonResponse(.serviceUnavailable, .object([("ready", .bool(false)), ("reason", .string("the bus is not connected"))]))
         }
@@ -106,7 +118,19 @@ public struct ChorusNode: Sendable {
             onServerRunning: onServerRunning,
             logger: logger
         )
-        app.addServices(HubService(hub: hub, bus: bus, heartbeatInterval: configuration.heartbeatInterval, renderer: renderer, logger: logger))
+        app.addServices(HubService(
+            hub: hub, bus: bus, heartbeatInterval: configuration.heartbeatInterval, renderer: renderer,
+            maximumStreamAge: configuration.maximumStreamAge, logger: logger
+        ))
         return app
+    }
+
+    /// The application (``makeApplication(router:onServerRunning:)``) as a service that drains
+    /// before it stops (``NodeService``): what `chorus serve` runs.
+    public func makeService(
+        router: Router<ChorusRequestContext>? = nil,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> NodeService {
+        NodeService(application: makeApplication(router: router, onServerRunning: onServerRunning), drain: drain, logger: logger)
     }
 }

@@ -50,6 +50,17 @@ public struct NodeConfiguration: Sendable {
     /// `nil` keeps the kernel's autotuning (up to `tcp_wmem`'s maximum, 4 MiB by default). A small
     /// cap bounds what a client that stopped reading can hold in kernel memory before it is cut off.
     public var streamSendBufferBytes: Int?
+    /// On SIGTERM (see ``NodeService``) the node answers `/readyz` with `503` at once and keeps
+    /// serving for this long, so load balancers stop sending it new streams, before it closes any.
+    public var drainDelay: Duration
+    /// After ``drainDelay`` the node closes its streams spread evenly over this long (each with a
+    /// close event asking the client to reconnect), so their clients do not all reconnect to the
+    /// other nodes in the same second; then it exits. Zero closes them all at once.
+    public var drainWindow: Duration
+    /// Streams older than this are ended (a little later each, up to a tenth more, so streams
+    /// opened together do not end together) with a close event asking the client to reconnect:
+    /// connections rebalance over the nodes after a scale-out. `nil`: streams never age out.
+    public var maximumStreamAge: Duration?
 
     /// Creates a configuration; every value has a production default.
     public init(
@@ -68,7 +79,10 @@ public struct NodeConfiguration: Sendable {
         allowedOrigins: [String] = [],
         maximumPresenceBytes: Int = 8192,
         anonymousPresence: Bool = true,
-        streamSendBufferBytes: Int? = 65536
+        streamSendBufferBytes: Int? = 65536,
+        drainDelay: Duration = .seconds(5),
+        drainWindow: Duration = .seconds(10),
+        maximumStreamAge: Duration? = nil
     ) {
         self.host = host
         self.port = port
@@ -86,5 +100,8 @@ public struct NodeConfiguration: Sendable {
         self.maximumPresenceBytes = maximumPresenceBytes
         self.anonymousPresence = anonymousPresence
         self.streamSendBufferBytes = streamSendBufferBytes
+        self.drainDelay = drainDelay
+        self.drainWindow = drainWindow
+        self.maximumStreamAge = maximumStreamAge
     }
 }

@@ -84,6 +84,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("stream-send-buffer"), help: "Kernel send buffer per stream socket in bytes (SO_SNDBUF; 0 keeps the kernel's autotuning). [CHORUS_STREAM_SEND_BUFFER, default 65536]")
     var streamSendBuffer: String?
 
+    @Option(name: .customLong("drain-delay"), help: "On SIGTERM, how long the node stays up answering /readyz 503 before it closes any stream, so load balancers stop sending it new ones. [CHORUS_DRAIN_DELAY, default 5s]")
+    var drainDelay: String?
+
+    @Option(name: .customLong("drain-window"), help: "After the drain delay, the node closes its streams spread evenly over this long, then exits; a second SIGTERM exits at once. [CHORUS_DRAIN_WINDOW, default 10s]")
+    var drainWindow: String?
+
+    @Option(name: .customLong("max-stream-age"), help: "End streams older than this (plus up to a tenth, at random) with a reconnect close event, so connections rebalance after a scale-out, e.g. 1h; 0 for never. [CHORUS_MAX_STREAM_AGE, default 0]")
+    var maxStreamAge: String?
+
     @Flag(help: "Serve the live-document demo at / (reactive htmx blocks, presence, private notes). [CHORUS_DEMO=1]")
     var demo = false
 
@@ -124,6 +133,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let sendBuffer = try settings.integer(streamSendBuffer, flagName: "--stream-send-buffer", variable: "CHORUS_STREAM_SEND_BUFFER", default: 65536, range: 0...(64 << 20))
         configuration.streamSendBufferBytes = sendBuffer == 0 ? nil : sendBuffer
+        configuration.drainDelay = try settings.value(drainDelay, flagName: "--drain-delay", variable: "CHORUS_DRAIN_DELAY", default: .seconds(5), expected: "a duration such as 5s, or 0") { $0 == "0" ? .zero : Settings.parseDuration($0) }
+        configuration.drainWindow = try settings.value(drainWindow, flagName: "--drain-window", variable: "CHORUS_DRAIN_WINDOW", default: .seconds(10), expected: "a duration such as 10s, or 0") { $0 == "0" ? .zero : Settings.parseDuration($0) }
+        configuration.maximumStreamAge = try settings.value(maxStreamAge, flagName: "--max-stream-age", variable: "CHORUS_MAX_STREAM_AGE", default: nil, expected: "a duration such as 30m, 1h or 1d, or 0 for never") { $0 == "0" ? .some(nil) : Settings.parseLongDuration($0).map { .some($0) } }
         let historyCapacity = try settings.integer(history, flagName: "--history", variable: "CHORUS_HISTORY", default: 10_000, range: 1...10_000_000)
         let idempotencyWindow = try settings.duration(idempotencyWindow, flagName: "--idempotency-window", variable: "CHORUS_IDEMPOTENCY_WINDOW", default: .seconds(300))
         let demo = demo || settings.optionalString(nil, variable: "CHORUS_DEMO").map { ["1", "true", "yes"].contains($0) } == true
@@ -181,10 +193,10 @@ struct ServeCommand: AsyncParsableCommand {
             let node = ChorusNode(configuration: configuration, bus: bus, hooks: demoApp.hooks, renderer: demoApp.changeRenderer, logger: logger)
             let router = node.makeRouter(home: false)
             demoApp.addRoutes(to: router)
-            app = node.makeApplication(router: router)
+            app = node.makeService(router: router)
             logger.info("the live-document demo is at http://\(configuration.host):\(configuration.port)/ (add ?user=NAME)")
         } else {
-            app = ChorusNode(configuration: configuration, bus: bus, logger: logger).makeApplication()
+            app = ChorusNode(configuration: configuration, bus: bus, logger: logger).makeService()
         }
         logger.info("chorus node \(configuration.nodeID) listening on http://\(configuration.host):\(configuration.port) with \(busDescription)")
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
