@@ -83,7 +83,7 @@ struct RollingDeployTests {
 
     @Test("a second SIGTERM or SIGINT during the drain closes the remaining streams and exits at once", arguments: [SIGTERM, SIGINT])
     func secondSignalExitsAtOnce(second: Int32) async throws {
-        let node = try await NodeProcess.start(["--drain-delay", "1s", "--drain-window", "60s"])
+        let node = try await NodeProcess.start(["--drain-delay", "1s", "--drain-window", "30s"])
         var clients = try (0..<20).map { _ in try SSEClient(port: node.port) }
         #expect(await eventually { await connectionCount(node) == 20 })
         node.process.signal(SIGTERM)
