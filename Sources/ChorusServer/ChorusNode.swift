@@ -60,6 +60,9 @@ public struct ChorusNode: Sendable {
         let publish = PublishController(bus: bus, maximumBytes: configuration.maximumPublishBytes, gate: gate, hooks: hooks)
         let control = ControlController(bus: bus, gate: gate)
         // Before every route: middleware is bound to the routes added after it.
+        if !configuration.allowedOrigins.isEmpty {
+            router.add(middleware: CrossOriginResourceSharing(allowedOrigins: configuration.allowedOrigins))
+        }
         router.add(middleware: CrossSiteGuard(allowedOrigins: configuration.allowedOrigins))
         router.get("events") { [drain] request, context in
             guard !drain.isDraining else {
