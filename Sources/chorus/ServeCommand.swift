@@ -133,9 +133,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let sendBuffer = try settings.integer(streamSendBuffer, flagName: "--stream-send-buffer", variable: "CHORUS_STREAM_SEND_BUFFER", default: 65536, range: 0...(64 << 20))
         configuration.streamSendBufferBytes = sendBuffer == 0 ? nil : sendBuffer
-        configuration.drainDelay = try settings.value(drainDelay, flagName: "--drain-delay", variable: "CHORUS_DRAIN_DELAY", default: .seconds(5), expected: "a duration such as 5s, or 0") { $0 == "0" ? .zero : Settings.parseDuration($0) }
-        configuration.drainWindow = try settings.value(drainWindow, flagName: "--drain-window", variable: "CHORUS_DRAIN_WINDOW", default: .seconds(10), expected: "a duration such as 10s, or 0") { $0 == "0" ? .zero : Settings.parseDuration($0) }
-        configuration.maximumStreamAge = try settings.value(maxStreamAge, flagName: "--max-stream-age", variable: "CHORUS_MAX_STREAM_AGE", default: nil, expected: "a duration such as 30m, 1h or 1d, or 0 for never") { $0 == "0" ? .some(nil) : Settings.parseLongDuration($0).map { .some($0) } }
+        configuration.drainDelay = try settings.value(drainDelay, flagName: "--drain-delay", variable: "CHORUS_DRAIN_DELAY", default: .seconds(5), expected: "a duration such as 5s, or 0") { ["0", "0s", "0ms"].contains($0) ? .zero : Settings.parseDuration($0) }
+        configuration.drainWindow = try settings.value(drainWindow, flagName: "--drain-window", variable: "CHORUS_DRAIN_WINDOW", default: .seconds(10), expected: "a duration such as 10s, or 0") { ["0", "0s", "0ms"].contains($0) ? .zero : Settings.parseDuration($0) }
+        configuration.maximumStreamAge = try settings.value(maxStreamAge, flagName: "--max-stream-age", variable: "CHORUS_MAX_STREAM_AGE", default: nil, expected: "a duration such as 30m, 1h or 1d, or 0 for never") { ["0", "0s"].contains($0) ? .some(nil) : Settings.parseLongDuration($0).map { .some($0) } }
         let historyCapacity = try settings.integer(history, flagName: "--history", variable: "CHORUS_HISTORY", default: 10_000, range: 1...10_000_000)
         let idempotencyWindow = try settings.duration(idempotencyWindow, flagName: "--idempotency-window", variable: "CHORUS_IDEMPOTENCY_WINDOW", default: .seconds(300))
         let demo = demo || settings.optionalString(nil, variable: "CHORUS_DEMO").map { ["1", "true", "yes"].contains($0) } == true
