@@ -35,9 +35,12 @@ public struct NodeConfiguration: Sendable {
     /// idle or half-sent connections can never use up the file descriptors that streams, health
     /// checks and publishes need.
     public var maximumIdleConnections: Int
-    /// Browser origins (`https://app.example.com`) that may publish and use the control
-    /// endpoints from their pages, besides the node's own origin. `*` allows every origin (never
-    /// with credentials). Requests from any other site are refused with `403 cross-site-request`.
+    /// Browser origins (`https://app.example.com`) whose pages may use the node from another
+    /// origin: read streams and publish and use the control endpoints (CORS headers and
+    /// preflights, see ``CrossOriginResourceSharing``), besides the node's own origin. `*` allows
+    /// every origin, without credentials (cookies): pages that send them, as chorus.js does, must
+    /// be listed. State-changing requests from any other site are refused with
+    /// `403 cross-site-request`; empty, no CORS header is ever sent.
     public var allowedOrigins: [String]
     /// The most bytes one connection's presence entries may take in the bus (roughly: per scope,
     /// the scope, user and session ids and ~100 bytes). A stream that would record more is refused

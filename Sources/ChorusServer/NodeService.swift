@@ -49,7 +49,9 @@ public struct NodeService: Service {
     }
 }
 
-/// Waits for graceful shutdown, then drains; a second stop signal ends the drain at once.
+/// Waits for graceful shutdown, then drains; a second stop signal ends the drain at once. The
+/// first stop signal marks the node not ready at once, before the graceful shutdown has made its
+/// way through the service groups to here.
 private struct DrainService: Service {
     let drain: NodeDrain
     let stopSignals: [UnixSignal]
@@ -62,6 +64,7 @@ private struct DrainService: Service {
                 var count = 0
                 for await _ in signals {
                     count += 1
+                    if count == 1 { drain.begin() }
                     if count >= 2 { return true }
                 }
                 return false
