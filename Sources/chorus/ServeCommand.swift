@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-idle-connections"), help: "Most connections waiting for a request head at once; beyond it the longest-waiting is closed. [CHORUS_MAX_IDLE_CONNECTIONS, default 1024]")
     var maxIdleConnections: String?
 
-    @Option(name: .customLong("cors-origin"), help: "A browser origin (https://app.example.com) whose pages may publish and close users; repeat for several. Other sites are refused. [CHORUS_CORS_ORIGINS, comma-separated]")
+    @Option(name: .customLong("cors-origin"), help: "A browser origin (https://app.example.com) whose pages may use this node from another origin (CORS: streams, publish, close users, presence); repeat for several. '*' allows any origin without credentials (not enough for chorus.js, which sends cookies). Other sites are refused. [CHORUS_CORS_ORIGINS, comma-separated]")
     var corsOrigins: [String] = []
 
     @Option(name: .customLong("max-presence-bytes"), help: "Most bytes one stream's presence entries may take in the bus; larger streams get 400. [CHORUS_MAX_PRESENCE_BYTES, default 8192]")
