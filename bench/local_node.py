@@ -27,7 +27,8 @@ def request(port, path, body=None, timeout=10):
 def node(chorus, *flags):
     """Runs `chorus serve` on a free port until the block ends; yields (port, process)."""
     port = free_port()
-    process = subprocess.Popen([chorus, "serve", "--port", str(port), "--log-level", "warning", *flags],
+    process = subprocess.Popen([chorus, "serve", "--port", str(port), "--log-level", "warning",
+                                "--drain-delay", "0", "--drain-window", "0", *flags],
                                stdin=subprocess.DEVNULL)
     try:
         for _ in range(100):

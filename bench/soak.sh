@@ -100,7 +100,7 @@ for name in a b; do
     "$bin" serve --host 127.0.0.1 --port "$port" --node-id "soak-$name" \
         --redis "redis://127.0.0.1:$redis_port" --redis-prefix "soak" --history 2000 \
         --publisher-key "$key" --heartbeat 2s --retry 1s --queue-size 128 --max-connections 5000 \
-        --log-level warning >"$work/node-$name.log" 2>&1 &
+        --log-level warning --drain-delay 0 --drain-window 0 >"$work/node-$name.log" 2>&1 &
     pids+=($!)
     node_specs+=(--node "127.0.0.1:$port:$!")
     wait_ready "$port" "node $name"

@@ -23,7 +23,7 @@ HEARTBEAT=${HEARTBEAT:-15s}
 HISTORY=${HISTORY:-10000}
 LOG_LEVEL=${LOG_LEVEL:-info}
 WAIT_SECONDS=${WAIT_SECONDS:-60}
-STOP_TIMEOUT=${STOP_TIMEOUT:-10}
+STOP_TIMEOUT=${STOP_TIMEOUT:-20}
 CHORUS_BIN=${CHORUS_BIN:-}
 DURABLE=0
 INSTALL=0
@@ -51,7 +51,8 @@ up options (each also as a variable):
                      (scripts/fetch-htmx.sh DIR fills it) and one token secret for all nodes [DEMO_ASSETS]
   --install          install missing nginx/redis-server with apt-get instead of stopping
   --wait SECONDS     how long to wait for readiness        [WAIT_SECONDS, default 60]
-down: each process gets SIGTERM, then SIGKILL after         [STOP_TIMEOUT, default 10] seconds
+down: each process gets SIGTERM, then SIGKILL after         [STOP_TIMEOUT, default 20] seconds
+                    (a node drains first: --drain-delay 5s + --drain-window 10s)
 any command:
   --state-dir DIR    where PIDs, configs and logs live     [CHORUS_CLUSTER_DIR, default /tmp/chorus-cluster]
 EOF

@@ -64,7 +64,7 @@ fi
 # A short heartbeat so an idle stream shows its comments within the read timeout; a small
 # --max-body so generated bodies reach 413 too.
 "$bin" serve --host 127.0.0.1 --port "$port" --publisher-key "$CHORUS_API_CHECK_KEY" --token-secret "$secret" \
-    --heartbeat 1s --max-connections 200 --max-body 2048 --log-level warning "${bus_options[@]+"${bus_options[@]}"}" \
+    --heartbeat 1s --max-connections 200 --max-body 2048 --log-level warning --drain-delay 0 --drain-window 0 "${bus_options[@]+"${bus_options[@]}"}" \
     >"$out/node.log" 2>&1 &
 node_pid=$!
 

@@ -31,6 +31,8 @@ public struct ChorusNode: Sendable {
     public let renderer: ChangeRenderer?
     /// The node's Prometheus metrics.
     public let metrics: ChorusMetrics
+    /// What the node does between SIGTERM and exiting (run by ``makeService(router:onServerRunning:)``).
+    public let drain: NodeDrain
 
     /// Creates a node. Without `metrics` it makes its own (off if the configuration says so).
     public init(
@@ -51,6 +53,7 @@ public struct ChorusNode: Sendable {
         let metrics = metrics ?? ChorusMetrics(enabled: configuration.metricsEnabled)
         self.metrics = metrics
         self.hub = Hub(maximumConnections: configuration.maximumConnections, logger: logger, metrics: metrics)
+        self.drain = NodeDrain(hub: hub, delay: configuration.drainDelay, window: configuration.drainWindow, logger: logger)
     }
 
     /// The node's routes, to which an app may add its own. With `home: false` the app serves `/`.
@@ -63,8 +66,17 @@ public struct ChorusNode: Sendable {
         let control = ControlController(bus: bus, gate: gate)
         // Before every route: middleware is bound to the routes added after it.
         router.add(middleware: RequestLogMiddleware(logger: logger))
+        if !configuration.allowedOrigins.isEmpty {
+            router.add(middleware: CrossOriginResourceSharing(allowedOrigins: configuration.allowedOrigins))
+        }
         router.add(middleware: CrossSiteGuard(allowedOrigins: configuration.allowedOrigins))
-        router.get("events", use: metrics.streams.countingRefusals(events.stream))
+        router.get("events", use: metrics.streams.countingRefusals { [drain] request, context in
+            guard !drain.isDraining else {
+                let seconds = max(1, Int(configuration.retryInterval.components.seconds))
+                throw APIError.unavailable("this node is shutting down; connect to another node", retryAfterSeconds: seconds)
+            }
+            return try await events.stream(request, context: context)
+        })
         // After /events: an open stream must not count as a request that lasts an hour.
         router.add(middleware: MetricsMiddleware())
         router.post("publish", use: metrics.publish.counting(publish.publish))
@@ -73,8 +85,11 @@ public struct ChorusNode: Sendable {
         router.get("healthz") { _, _ in
             jsonResponse(.ok, .object([("status", .string("ok")), ("node", .string(configuration.nodeID)), ("connections", .number("\(hub.connectionCount)"))]))
         }
-        router.get("readyz") { [bus] _, _ in
-            bus.isReady
+        router.get("readyz") { [bus, drain] _, _ in
+            guard !drain.isDraining else {
+                return jsonResponse(.serviceUnavailable, .object([("ready", .bool(false)), ("draining", .bool(true)), ("reason", .string("the node is draining before it shuts down"))]))
+            }
+            return bus.isReady
                 ? jsonResponse(.ok, .object([("ready", .bool(true))]))
                 : jsonResponse(.serviceUnavailable, .object([("ready", .bool(false)), ("reason", .string("the bus is not connected"))]))
         }
@@ -117,10 +132,22 @@ public struct ChorusNode: Sendable {
             onServerRunning: onServerRunning,
             logger: logger
         )
-        app.addServices(HubService(hub: hub, bus: bus, heartbeatInterval: configuration.heartbeatInterval, renderer: renderer, logger: logger))
+        app.addServices(HubService(
+            hub: hub, bus: bus, heartbeatInterval: configuration.heartbeatInterval, renderer: renderer,
+            maximumStreamAge: configuration.maximumStreamAge, logger: logger
+        ))
         if let address = configuration.metricsAddress, let endpoint = MetricsEndpoint(metrics: metrics, hub: hub, bus: bus) {
             app.addServices(endpoint.listener(at: address, logger: logger))
         }
         return app
+    }
+
+    /// The application (``makeApplication(router:onServerRunning:)``) as a service that drains
+    /// before it stops (``NodeService``): what `chorus serve` runs.
+    public func makeService(
+        router: Router<ChorusRequestContext>? = nil,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> NodeService {
+        NodeService(application: makeApplication(router: router, onServerRunning: onServerRunning), drain: drain, logger: logger)
     }
 }

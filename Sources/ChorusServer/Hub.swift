@@ -218,8 +218,23 @@ public final class Hub: BusReceiver {
 
     /// Ends every stream with a close event that tells clients to reconnect (node shutdown).
     public func closeAll() {
-        let all = state.withLock { Array($0.connections.values) }
-        for connection in all { connection.close(.shutdown) }
+        for connection in openConnections() { connection.close(.shutdown) }
+    }
+
+    /// The open connections, oldest first.
+    func openConnections() -> [Connection] {
+        state.withLock { Array($0.connections.values) }.sorted { $0.id < $1.id }
+    }
+
+    /// Ends, with a close event asking the client to reconnect, every stream past `limit` at
+    /// `now` (milliseconds since the Unix epoch). Returns how many were closed.
+    @discardableResult
+    func endStreams(pastAgeLimit limit: StreamAgeLimit, now: UInt64) -> Int {
+        let aged = state.withLock { state in
+            state.connections.values.filter { limit.isPast(connectedAt: $0.info.connectedAt, connectionID: $0.id, now: now) }
+        }
+        for connection in aged { connection.close(.maxAge) }
+        return aged.count
     }
 
     /// Ends, with a close event asking for a fresh token, every stream whose token expired at or

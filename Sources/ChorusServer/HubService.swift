@@ -10,16 +10,20 @@ public struct HubService: Service {
     let heartbeatInterval: Duration
     let expiryInterval: Duration
     let renderer: ChangeRenderer?
+    let ageLimit: StreamAgeLimit?
     let logger: Logger
 
     /// Creates the service. Streams whose token expired are ended within `expiryInterval`. With a
-    /// `renderer`, changes (envelopes with `paths`) are sent as what it renders for them.
+    /// `renderer`, changes (envelopes with `paths`) are sent as what it renders for them. With a
+    /// `maximumStreamAge`, streams older than it are ended (see
+    /// ``NodeConfiguration/maximumStreamAge``), checked every `expiryInterval`.
     public init(
         hub: Hub,
         bus: any Bus,
         heartbeatInterval: Duration,
         expiryInterval: Duration = .seconds(1),
         renderer: ChangeRenderer? = nil,
+        maximumStreamAge: Duration? = nil,
         logger: Logger = Logger(label: "chorus")
     ) {
         self.hub = hub
@@ -27,6 +31,7 @@ public struct HubService: Service {
         self.heartbeatInterval = heartbeatInterval
         self.expiryInterval = expiryInterval
         self.renderer = renderer
+        self.ageLimit = StreamAgeLimit(maximumStreamAge)
         self.logger = logger
     }
 
@@ -64,7 +69,9 @@ public struct HubService: Service {
             group.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: expiryInterval)
-                    hub.expireTokens(now: wallClockMilliseconds())
+                    let now = wallClockMilliseconds()
+                    hub.expireTokens(now: now)
+                    if let ageLimit { hub.endStreams(pastAgeLimit: ageLimit, now: now) }
                 }
             }
         }

@@ -35,9 +35,12 @@ public struct NodeConfiguration: Sendable {
     /// idle or half-sent connections can never use up the file descriptors that streams, health
     /// checks and publishes need.
     public var maximumIdleConnections: Int
-    /// Browser origins (`https://app.example.com`) that may publish and use the control
-    /// endpoints from their pages, besides the node's own origin. `*` allows every origin (never
-    /// with credentials). Requests from any other site are refused with `403 cross-site-request`.
+    /// Browser origins (`https://app.example.com`) whose pages may use the node from another
+    /// origin: read streams and publish and use the control endpoints (CORS headers and
+    /// preflights, see ``CrossOriginResourceSharing``), besides the node's own origin. `*` allows
+    /// every origin, without credentials (cookies): pages that send them, as chorus.js does, must
+    /// be listed. State-changing requests from any other site are refused with
+    /// `403 cross-site-request`; empty, no CORS header is ever sent.
     public var allowedOrigins: [String]
     /// The most bytes one connection's presence entries may take in the bus (roughly: per scope,
     /// the scope, user and session ids and ~100 bytes). A stream that would record more is refused
@@ -55,6 +58,17 @@ public struct NodeConfiguration: Sendable {
     /// Where `GET /metrics` is served: its own listener at this address (so the series need not be
     /// public), or the main port when `nil`.
     public var metricsAddress: ListenAddress?
+    /// On SIGTERM (see ``NodeService``) the node answers `/readyz` with `503` at once and keeps
+    /// serving for this long, so load balancers stop sending it new streams, before it closes any.
+    public var drainDelay: Duration
+    /// After ``drainDelay`` the node closes its streams spread evenly over this long (each with a
+    /// close event asking the client to reconnect), so their clients do not all reconnect to the
+    /// other nodes in the same second; then it exits. Zero closes them all at once.
+    public var drainWindow: Duration
+    /// Streams older than this are ended (a little later each, up to a tenth more, so streams
+    /// opened together do not end together) with a close event asking the client to reconnect:
+    /// connections rebalance over the nodes after a scale-out. `nil`: streams never age out.
+    public var maximumStreamAge: Duration?
 
     /// Creates a configuration; every value has a production default.
     public init(
@@ -75,7 +89,10 @@ public struct NodeConfiguration: Sendable {
         anonymousPresence: Bool = true,
         streamSendBufferBytes: Int? = 65536,
         metricsEnabled: Bool = true,
-        metricsAddress: ListenAddress? = nil
+        metricsAddress: ListenAddress? = nil,
+        drainDelay: Duration = .seconds(5),
+        drainWindow: Duration = .seconds(10),
+        maximumStreamAge: Duration? = nil
     ) {
         self.host = host
         self.port = port
@@ -95,5 +112,8 @@ public struct NodeConfiguration: Sendable {
         self.streamSendBufferBytes = streamSendBufferBytes
         self.metricsEnabled = metricsEnabled
         self.metricsAddress = metricsAddress
+        self.drainDelay = drainDelay
+        self.drainWindow = drainWindow
+        self.maximumStreamAge = maximumStreamAge
     }
 }

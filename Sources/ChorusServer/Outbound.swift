@@ -58,11 +58,14 @@ public enum CloseReason: String, Sendable, Hashable, CaseIterable {
     /// The history could not be read to finish a replay; the client should come back (to this or
     /// another node) and resume from the last event it got.
     case historyUnavailable = "history-unavailable"
+    /// The stream reached the node's maximum stream age; the client should reconnect (the load
+    /// balancer may send it to another node), resuming from the last event it got.
+    case maxAge = "max-age"
 
     /// Whether the client is told with a `close` event before the stream ends.
     var sendsCloseEvent: Bool {
         switch self {
-        case .shutdown, .userClosed, .tokenExpired, .historyUnavailable: true
+        case .shutdown, .userClosed, .tokenExpired, .historyUnavailable, .maxAge: true
         case .clientGone, .overflow: false
         }
     }

@@ -46,7 +46,8 @@ public final class NodeProcess: Sendable {
         var lastError: (any Error)?
         for _ in 0..<5 {
             let port = FreePort.next()
-            var all = ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "info"]
+            // No drain unless a test asks for one (a later flag wins): stopping a test node is quick.
+            var all = ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "info", "--drain-delay", "0", "--drain-window", "0"]
             if let nodeID { all += ["--node-id", nodeID] }
             if let publisherKey { all += ["--publisher-key", publisherKey] }
             let process = try ChildProcess(executable: binary, arguments: all + arguments)

@@ -76,6 +76,23 @@ public final class RawConnection: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Returns whatever is buffered now, without waiting, and whether and how the server ended
+    /// the connection: for tests that poll many connections from one task.
+    public func readAvailable() -> (bytes: [UInt8], ending: Ending) {
+        let fd = self.fd
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count == 0 { return (bytes, .closed) }
+            if count < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK { return (bytes, .open) }
+                return (bytes, errno == ECONNRESET ? .reset : .closed)
+            }
+            bytes.append(contentsOf: buffer[..<count])
+        }
+    }
+
     /// Reads (and drops) whatever is buffered, and says whether and how the server ended the
     /// connection.
     public func ending() -> Ending {

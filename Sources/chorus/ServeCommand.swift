@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(Keys.requestHeadTimeout.flag), help: ArgumentHelp(Keys.requestHeadTimeout.help)) var requestHeadTimeout: String?
     @Option(name: .customLong(Keys.maxIdleConnections.flag), help: ArgumentHelp(Keys.maxIdleConnections.help)) var maxIdleConnections: String?
     @Option(name: .customLong(Keys.corsOrigins.flag), help: ArgumentHelp(Keys.corsOrigins.help)) var corsOrigins: [String] = []
+    @Option(name: .customLong(Keys.drainDelay.flag), help: ArgumentHelp(Keys.drainDelay.help)) var drainDelay: String?
+    @Option(name: .customLong(Keys.drainWindow.flag), help: ArgumentHelp(Keys.drainWindow.help)) var drainWindow: String?
+    @Option(name: .customLong(Keys.maxStreamAge.flag), help: ArgumentHelp(Keys.maxStreamAge.help)) var maxStreamAge: String?
     @Option(name: .customLong(Keys.maxPresenceBytes.flag), help: ArgumentHelp(Keys.maxPresenceBytes.help)) var maxPresenceBytes: String?
     @Option(name: .customLong(Keys.anonymousPresence.flag), help: ArgumentHelp(Keys.anonymousPresence.help)) var anonymousPresence: String?
     @Option(name: .customLong(Keys.streamSendBuffer.flag), help: ArgumentHelp(Keys.streamSendBuffer.help)) var streamSendBuffer: String?
@@ -67,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
             (Keys.nodeID, nodeID), (Keys.heartbeat, heartbeat), (Keys.retry, retry), (Keys.history, history),
             (Keys.queueSize, queueSize), (Keys.maxBody, maxBody), (Keys.maxConnections, maxConnections),
             (Keys.requestHeadTimeout, requestHeadTimeout), (Keys.maxIdleConnections, maxIdleConnections),
+            (Keys.drainDelay, drainDelay), (Keys.drainWindow, drainWindow), (Keys.maxStreamAge, maxStreamAge),
             (Keys.maxPresenceBytes, maxPresenceBytes), (Keys.anonymousPresence, anonymousPresence),
             (Keys.streamSendBuffer, streamSendBuffer), (Keys.metrics, metrics), (Keys.metricsAddress, metricsAddress), (Keys.redisURL, redis), (Keys.redisPrefix, redisPrefix),
             (Keys.redisReplicasAck, redisReplicasAck), (Keys.idempotencyWindow, idempotencyWindow),
@@ -110,7 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
         if metrics.isEnabled { metrics.bootstrapMetricsSystem() }
         let bus = settings.makeBus(metrics: metrics, logger: logger)
         let app = settings.demo ? try await DemoApp.make(settings: settings, bus: bus, logger: logger) : nil
-        let service = settings.makeApplication(bus: bus, app: app, metrics: metrics, logger: logger)
+        let service = settings.makeService(bus: bus, app: app, metrics: metrics, logger: logger)
         let address = "http://\(settings.node.host):\(settings.node.port)"
         if app != nil { logger.info("the live-document demo is at \(address)/ (add ?user=NAME)") }
         logger.info("chorus node \(settings.node.nodeID) listening on \(address) with \(settings.busDescription)")

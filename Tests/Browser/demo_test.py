@@ -170,7 +170,7 @@ def run(log_dir):
     for name, port in (("node-a", port_a), ("node-b", port_b)):
         start(name, [CHORUS, "serve", "--port", str(port), "--node-id", name, "--redis", redis_url,
                      "--redis-prefix", prefix, "--demo", "--demo-assets", ASSETS, "--token-secret", SECRET,
-                     "--heartbeat", "1s"], log_dir)  # chorus.js then gives up on a silent stream after 5 s
+                     "--heartbeat", "1s", "--drain-delay", "0", "--drain-window", "0"], log_dir)  # chorus.js then gives up on a silent stream after 5 s
     node_a, node_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
     process_b = next(process for name, process in started if name == "node-b")
     wait_http(node_a + "/readyz", "node A")

@@ -216,6 +216,15 @@ class Checker:
         self.expect(grace >= sleep + drain + 10,
                     f"deployment.yaml: terminationGracePeriodSeconds {grace} < preStop {sleep} s + drain {drain} s + 10 s")
 
+        # docker-compose.yml: the same relation for stop_grace_period (no preStop there).
+        compose = yaml.safe_load((self.repo / "docker-compose.yml").read_text())
+        node = compose.get("x-node", {})
+        environment = node.get("environment", {}) or {}
+        compose_drain = sum(parse_seconds(str(environment.get(k, default))) for k, default in (("CHORUS_DRAIN_DELAY", "5s"), ("CHORUS_DRAIN_WINDOW", "10s")))
+        stop_grace = parse_seconds(str(node.get("stop_grace_period", "10s")))
+        self.expect(stop_grace >= compose_drain + 10,
+                    f"docker-compose.yml: stop_grace_period {stop_grace} s < drain {compose_drain} s + 10 s")
+
         # Security settings the issue asks for.
         security = container.get("securityContext", {})
         self.expect(security.get("readOnlyRootFilesystem") is True, "deployment.yaml: readOnlyRootFilesystem must be true")

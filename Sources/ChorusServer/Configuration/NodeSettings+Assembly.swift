@@ -31,11 +31,11 @@ extension NodeSettings {
     }
 
     /// The node these settings describe on `bus`, serving `app` (if any) beside its own routes,
-    /// as a service to run (for example in a `ServiceGroup`).
-    public func makeApplication(bus: any Bus, app: (any ChorusApp)? = nil, metrics: ChorusMetrics? = nil, logger: Logger) -> some ApplicationProtocol {
+    /// as a service to run (for example in a `ServiceGroup`) that drains on SIGTERM (``NodeService``).
+    public func makeService(bus: any Bus, app: (any ChorusApp)? = nil, metrics: ChorusMetrics? = nil, logger: Logger) -> NodeService {
         let node = ChorusNode(configuration: node, bus: bus, hooks: app?.hooks ?? .init(), renderer: app?.changeRenderer, logger: logger, metrics: metrics)
         let router = node.makeRouter(home: app == nil)
         app?.addRoutes(to: router)
-        return node.makeApplication(router: router)
+        return node.makeService(router: router)
     }
 }

@@ -35,7 +35,13 @@ extension NodeSettings {
         /// The most connections waiting for a head.
         public static let maxIdleConnections = SettingKey("max-idle-connections", summary: "Most connections waiting for a request head at once; beyond it the longest-waiting is closed.", default: "\(node.maximumIdleConnections)")
         /// Other origins whose pages may use the node.
-        public static let corsOrigins = SettingKey("cors-origins", flag: "cors-origin", summary: "A browser origin (https://app.example.com) whose pages may publish and close users; repeat for several. Other sites are refused.", isList: true)
+        public static let corsOrigins = SettingKey("cors-origins", flag: "cors-origin", summary: "A browser origin (https://app.example.com) whose pages may use this node from another origin (CORS: streams, publish, close users, presence); repeat for several. '*' allows any origin without credentials (not enough for chorus.js, which sends cookies). Other sites are refused.", isList: true)
+        /// The drain delay.
+        public static let drainDelay = SettingKey("drain-delay", summary: "On SIGTERM, how long the node stays up answering /readyz 503 before it closes any stream, so load balancers stop sending it new ones; 0 for none.", default: DurationText.format(node.drainDelay))
+        /// The drain window.
+        public static let drainWindow = SettingKey("drain-window", summary: "After the drain delay, the node closes its streams spread evenly over this long, then exits; 0 closes them at once. A second SIGTERM exits at once.", default: DurationText.format(node.drainWindow))
+        /// The longest a stream lives.
+        public static let maxStreamAge = SettingKey("max-stream-age", summary: "End streams older than this (plus up to a tenth, at random) with a reconnect close event, so connections rebalance after a scale-out, e.g. 1h; 0 for never.", default: "0")
         /// Presence bytes per stream.
         public static let maxPresenceBytes = SettingKey("max-presence-bytes", summary: "Most bytes one stream's presence entries may take in the bus; larger streams get 400.", default: "\(node.maximumPresenceBytes)")
         /// Anonymous presence.
@@ -74,7 +80,7 @@ extension NodeSettings {
         /// All of them, in the order `--check` prints them.
         public static let all: [SettingKey] = [
             configurationFile, secretsDirectory, host, port, nodeID, heartbeat, retry, history, queueSize, maxBody,
-            maxConnections, requestHeadTimeout, maxIdleConnections, corsOrigins, maxPresenceBytes, anonymousPresence,
+            maxConnections, requestHeadTimeout, maxIdleConnections, corsOrigins, drainDelay, drainWindow, maxStreamAge, maxPresenceBytes, anonymousPresence,
             streamSendBuffer, metrics, metricsAddress, redisURL, redisPrefix, redisReplicasAck, idempotencyWindow, tokenSecret, publisherKeys,
             anonymous, anonymousScopes, demo, demoAssets, logLevel, logFormat,
         ]

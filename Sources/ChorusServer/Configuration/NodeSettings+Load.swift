@@ -42,6 +42,10 @@ extension NodeSettings {
         node.anonymousPresence = try resolve.switchValue(Keys.anonymousPresence, default: defaults.anonymousPresence)
         let sendBuffer = try resolve.integer(Keys.streamSendBuffer, default: defaults.streamSendBufferBytes ?? 0, range: 0...(64 << 20))
         node.streamSendBufferBytes = sendBuffer == 0 ? nil : sendBuffer
+        node.drainDelay = try resolve.durationOrZero(Keys.drainDelay, default: defaults.drainDelay)
+        node.drainWindow = try resolve.durationOrZero(Keys.drainWindow, default: defaults.drainWindow)
+        let maximumAge = try resolve.durationOrZero(Keys.maxStreamAge, default: defaults.maximumStreamAge ?? .zero)
+        node.maximumStreamAge = maximumAge == .zero ? nil : maximumAge
         node.metricsEnabled = try resolve.switchValue(Keys.metrics, default: defaults.metricsEnabled)
         node.metricsAddress = try resolve.value(Keys.metricsAddress, default: nil, expected: "host:port", show: { $0?.description ?? "(the main port)" }) {
             ListenAddress($0).map { .some($0) }

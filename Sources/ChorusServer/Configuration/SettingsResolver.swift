@@ -62,6 +62,13 @@ struct SettingsResolver {
         }
     }
 
+    /// A duration that may also be `0` (nothing to wait, or off).
+    mutating func durationOrZero(_ key: SettingKey, default defaultValue: Duration) throws(SettingsError) -> Duration {
+        try value(key, default: defaultValue, expected: "a duration such as 500ms, 15s, 2m or 1h, or 0", show: { $0 == .zero ? "0" : DurationText.format($0) }) {
+            ["0", "0s", "0ms"].contains($0) ? .zero : DurationText.parse($0)
+        }
+    }
+
     mutating func switchValue(_ key: SettingKey, default defaultValue: Bool) throws(SettingsError) -> Bool {
         try value(key, default: defaultValue, expected: "on or off", show: { $0 ? "on" : "off" }) {
             ["on": true, "true": true, "yes": true, "1": true, "off": false, "false": false, "no": false, "0": false][$0.lowercased()]
