@@ -38,6 +38,8 @@ public struct RedisConfiguration: Sendable {
     /// within half the command timeout fails with ``BusError/Code/outcomeUnknown``: the events are
     /// on the primary (and delivered), but a failover now could lose them.
     public var replicasAck: Int
+    /// How a `rediss://` URL's connections are secured: the CA to trust, the client certificate.
+    public var tls: RedisTLS
 
     /// Creates a configuration; everything but the URL has a default.
     public init(
@@ -54,7 +56,8 @@ public struct RedisConfiguration: Sendable {
         livenessTTL: Duration = .seconds(10),
         livenessInterval: Duration = .seconds(2),
         idempotencyWindow: Duration = .seconds(300),
-        replicasAck: Int = 0
+        replicasAck: Int = 0,
+        tls: RedisTLS = RedisTLS()
     ) {
         self.url = url
         self.keyPrefix = keyPrefix
@@ -70,6 +73,7 @@ public struct RedisConfiguration: Sendable {
         self.livenessInterval = livenessInterval
         self.idempotencyWindow = idempotencyWindow
         self.replicasAck = replicasAck
+        self.tls = tls
     }
 
     /// The pub/sub channel every node of the deployment shares: `<prefix>:events`.

@@ -61,6 +61,12 @@ final class RedisPipeline: Sendable {
         shutdown.shutDown()
     }
 
+    /// Drops the current connection so that the thread connects again (to a new primary, after a
+    /// Sentinel `+switch-master`).
+    func reconnect() {
+        shutdown.interrupt()
+    }
+
     /// Whether the connection is up (as far as the last command could tell).
     var isConnected: Bool {
         state.withLock { if case .up = $0.phase { true } else { false } }
@@ -157,7 +163,7 @@ final class RedisPipeline: Sendable {
 
     /// Connects and loads the scripts; returns the connection and each script's SHA1 by name.
     private func connect() throws(RedisConnectionError) -> (RedisConnection, [String: String]) {
-        let connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
+        let connection = try RedisConnection(url: configuration.url, tls: configuration.tls, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
         var shas: [String: String] = [:]
         for (script, reply) in zip(RedisScript.all, try connection.pipeline(RedisScript.all.map { ["SCRIPT", "LOAD", $0.source].map(RedisConnection.bytes) })) {
             guard let sha = reply.text, reply.errorMessage == nil else {

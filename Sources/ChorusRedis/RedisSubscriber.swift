@@ -53,6 +53,12 @@ final class RedisSubscriber: Sendable {
         shutdown.shutDown()
     }
 
+    /// Drops the current connection so that the thread connects again (to a new primary, after a
+    /// Sentinel `+switch-master`).
+    func reconnect() {
+        shutdown.interrupt()
+    }
+
     // MARK: - The thread
 
     private func main() {
@@ -84,7 +90,7 @@ final class RedisSubscriber: Sendable {
         }
         var lastDelivered = position!.lastDelivered
         defer { position = Position(lastDelivered: lastDelivered) }
-        let connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
+        let connection = try RedisConnection(url: configuration.url, tls: configuration.tls, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
         defer {
             shutdown.unregister()
             connection.close()

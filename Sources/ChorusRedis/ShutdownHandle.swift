@@ -37,6 +37,16 @@ final class ShutdownHandle: Sendable {
     /// Whether ``shutDown()`` was called.
     var isShutDown: Bool { state.withLock { $0.isShutDown } }
 
+    /// Breaks the owner's current connection (its blocked read or write fails at once), without
+    /// stopping it: it reconnects as after any failure.
+    func interrupt() {
+        state.withLock { state in
+            if let descriptor = state.descriptor {
+                _ = shutdown(descriptor, Int32(SHUT_RDWR))
+            }
+        }
+    }
+
     /// Wakes the owner: its blocked read or write fails at once, and later registrations refuse.
     func shutDown() {
         state.withLock { state in

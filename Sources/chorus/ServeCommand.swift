@@ -42,7 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("node-id"), help: "This node's name in logs. [CHORUS_NODE_ID, default host:port]")
     var nodeID: String?
 
-    @Option(help: "Join a cluster through Redis: redis://[:password@]host:port[/db], or through Sentinel: redis+sentinel://[:password@]host:26379,host:26379/primary-name[/db]. Without it the node uses its embedded in-memory bus. [CHORUS_REDIS_URL]")
+    @Option(help: "Join a cluster through Redis: redis://[:password@]host:port[/db] (rediss:// for TLS), or through Sentinel: redis+sentinel://[:password@]host:26379,host:26379/primary-name[/db][?sentinel_password=…] (rediss+sentinel:// for TLS to Sentinels and Redis). Without it the node uses its embedded in-memory bus. [CHORUS_REDIS_URL]")
     var redis: String?
 
     @Option(name: .customLong("idempotency-window"), help: "How long a publish's Idempotency-Key is remembered: a retry within it publishes nothing and gets the original ids. [CHORUS_IDEMPOTENCY_WINDOW, default 5m]")
@@ -50,6 +50,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("redis-replicas-ack"), help: "Answer a publish 202 only once this many Redis replicas hold it (WAIT); otherwise 503 outcome-unknown. [CHORUS_REDIS_REPLICAS_ACK, default 0]")
     var redisReplicasAck: String?
+
+    @Option(name: .customLong("redis-ca"), help: "PEM file of the certificate authorities that sign the Redis server's certificate (rediss://); without it, the system's trust store. [CHORUS_REDIS_CA]")
+    var redisCA: String?
+
+    @Option(name: .customLong("redis-cert"), help: "PEM file of this node's client certificate, for Redis with tls-auth-clients (mutual TLS); needs --redis-key. [CHORUS_REDIS_CERT]")
+    var redisCert: String?
+
+    @Option(name: .customLong("redis-key"), help: "PEM file of the private key of --redis-cert. [CHORUS_REDIS_KEY]")
+    var redisKey: String?
 
     @Option(name: .customLong("redis-prefix"), help: "Prefix of the Redis keys and channel, so several deployments can share one Redis. [CHORUS_REDIS_PREFIX, default chorus]")
     var redisPrefix: String?
@@ -166,6 +175,14 @@ struct ServeCommand: AsyncParsableCommand {
             var redisConfiguration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
             redisConfiguration.nodeName = configuration.nodeID
             redisConfiguration.replicasAck = try settings.integer(redisReplicasAck, flagName: "--redis-replicas-ack", variable: "CHORUS_REDIS_REPLICAS_ACK", default: 0, range: 0...100)
+            redisConfiguration.tls = RedisTLS(
+                caFile: settings.optionalString(redisCA, variable: "CHORUS_REDIS_CA"),
+                certificateFile: settings.optionalString(redisCert, variable: "CHORUS_REDIS_CERT"),
+                keyFile: settings.optionalString(redisKey, variable: "CHORUS_REDIS_KEY")
+            )
+            if url.tls {
+                do { try redisConfiguration.tls.validate() } catch { throw ValidationError(error.message) }
+            }
             bus = RedisBus(configuration: redisConfiguration, logger: logger)
             busDescription = "Redis at \(url) (channel \(redisConfiguration.channel), history \(historyCapacity))"
         } else {
