@@ -176,7 +176,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             rest = rest[..<question]
             for item in query.split(separator: "&") {
                 guard item.hasPrefix("sentinel_password=") else {
-                    throw RedisURLError("unexpected option '\(item.prefix { $0 != "=" })' in redis URL; \(expected) (sentinel_password is the only option)")
+                    throw RedisURLError("unexpected '?\(item)' in redis URL; \(expected) (sentinel_password is the only option)")
                 }
                 sentinelPassword = try Self.decode(item.dropFirst("sentinel_password=".count), part: "sentinel password")
             }

@@ -26,7 +26,7 @@ struct RedisURLTests {
         ("", "empty"),
         ("localhost:6379", "not a redis URL"),
         ("http://localhost:6379", "unsupported scheme 'http' in redis URL; expected redis://host:port"),
-        ("redis+sentinel://h:26379/m?password=x", "unexpected option 'password'"),
+        ("redis+sentinel://h:26379/m?password=x", "unexpected '?password=x'"),
         ("redis://", "missing host"),
         ("redis://:6379", "missing host"),
         ("redis://host:abc", "invalid port 'abc'"),

@@ -1,5 +1,11 @@
 import NIOSSL
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How connections to a `rediss://` server (and its Sentinels, with `rediss+sentinel://`) are
 /// secured: the server's certificate is checked against ``caFile`` or the system's trust store,
 /// its name against the host name in the URL (sent as SNI too; an IP address is checked against
@@ -37,6 +43,11 @@ public struct RedisTLS: Sendable, Hashable {
     /// A NIOSSL client context for these settings. Made for each connection, so renewed
     /// certificate files are picked up at the next reconnection.
     func makeContext() throws(RedisConnectionError) -> NIOSSLContext {
+        for (file, flag) in [(caFile, "--redis-ca"), (certificateFile, "--redis-cert"), (keyFile, "--redis-key")] {
+            if let file, access(file, R_OK) != 0 {
+                throw RedisConnectionError("cannot read '\(file)' (\(flag)): \(String(cString: strerror(errno)))")
+            }
+        }
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .fullVerification
         if let caFile {
