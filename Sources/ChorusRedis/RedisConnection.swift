@@ -58,7 +58,7 @@ final class RedisConnection {
 
     /// Connects to `host:port` (over TLS when `tls` is given) and sets the command timeout;
     /// nothing is sent.
-    init(host: String, port: Int, tls: RedisTLS?, label: String, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
+    private init(host: String, port: Int, tls: RedisTLS?, label: String, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
         address = label
         let made: UnsafeMutablePointer<redisContext>?
         if let tls {
