@@ -35,6 +35,8 @@ final class RedisPipeline: Sendable {
         var stopping = false
         /// Redis answered a write with `OOM`, and no write has succeeded since.
         var outOfMemory = false
+        /// The Sentinels announced a new primary: reconnect now, without waiting out the backoff.
+        var followNow = false
     }
 
     /// The most commands sent in one batch.
@@ -64,6 +66,7 @@ final class RedisPipeline: Sendable {
     /// Drops the current connection so that the thread connects again (to a new primary, after a
     /// Sentinel `+switch-master`).
     func reconnect() {
+        state.withLockAndBroadcast { $0.followNow = true }
         shutdown.interrupt()
     }
 
@@ -145,11 +148,17 @@ final class RedisPipeline: Sendable {
         }
         ReconnectLoop(purpose: "publishing", configuration: configuration, logger: logger).run(
             isStopped: { shutdown.isShutDown },
-            wait: { delay in state.wait(until: { $0.stopping }, timeout: delay) { _ in } },
+            wait: { delay in state.wait(until: { $0.stopping || $0.followNow }, timeout: delay) { $0.followNow = false } },
             failed: { error in fail(takeQueue(marking: .down("\(error)")), with: unavailable(error)) }
         ) { connected in
+            let interrupts = shutdown.interrupts
             let (connection, shas) = try connect()
-            guard shutdown.register(connection.fileDescriptor) else { return }
+            if shutdown.interrupts != interrupts {
+                // Not up yet, so nothing queued is lost to an outcome-unknown failure.
+                connection.close()
+                throw RedisConnectionError("the sentinels announced a new primary while connecting; connecting again")
+            }
+            guard shutdown.register(connection.fileDescriptor, interrupts: interrupts) else { return }
             defer {
                 shutdown.unregister()
                 connection.close()
