@@ -11,7 +11,8 @@ import Testing
 @Suite("Sentinel +switch-master", .serialized)
 struct SentinelSwitchTests {
     enum Setup: String, CaseIterable, CustomStringConvertible {
-        /// Sentinels that require a password (`?sentinel_password=`), plain TCP.
+        /// Sentinels that require a password (`?sentinel_password=`), plain TCP; a node without the
+        /// password is refused (`NOAUTH`) and stays not ready.
         case sentinelPassword
         /// Servers, replication and Sentinels over TLS only (`rediss+sentinel://`), client certificates.
         case tls
@@ -27,6 +28,14 @@ struct SentinelSwitchTests {
             var flags = ["--redis", group.url, "--redis-prefix", "test"]
             if let certificates {
                 flags += ["--redis-ca", certificates.caFile, "--redis-cert", certificates.clientCertificateFile, "--redis-key", certificates.clientKeyFile]
+            }
+            if password != nil {
+                // Without the Sentinels' password a node cannot learn the primary, and says why.
+                let withoutPassword = group.url.replacingOccurrences(of: "?sentinel_password=sentinel-secret", with: "")
+                let refused = try await NodeProcess.start(["--redis", withoutPassword, "--redis-prefix", "test"], waitForReady: false)
+                #expect(await eventually { refused.process.output.contains("NOAUTH") }, "\(refused.process.output.suffix(1000))")
+                #expect(try await refused.client.send(.GET, "/readyz").status == 503)
+                await refused.stop()
             }
             let node = try await NodeProcess.start(flags, nodeID: "node1", publisherKey: LocalCluster.publisherKey)
             let subscriber = try await node.subscribe(["doc"])
