@@ -8,7 +8,8 @@ set -euo pipefail
 
 # redis-sentinel: the failover test runs Sentinels (it starts them as `redis-server --sentinel`,
 # the same binary, so the package is for operators and for parity with production).
-packages=(libhiredis-dev redis-server redis-sentinel redis-tools pkg-config)
+# openssl: the TLS tests make their CA and certificates with it (ChorusTesting/TLSCertificates).
+packages=(libhiredis-dev redis-server redis-sentinel redis-tools pkg-config openssl)
 # Chromium gets its recommended packages too (fonts among them): a page must render as a user sees it.
 browser_packages=()
 browser=false

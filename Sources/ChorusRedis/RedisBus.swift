@@ -49,6 +49,7 @@ public final class RedisBus: Bus {
     private let history: RedisHistory
     private let presenceStore: RedisPresence
     private let subscribers = Mutex<[ObjectIdentifier: RedisSubscriber]>([:])
+    private let sentinelWatcher: SentinelWatcher?
 
     /// Creates the bus and starts connecting in the background. Publishing right away waits for
     /// that first attempt; `run(delivering:)` subscribes.
@@ -64,11 +65,21 @@ public final class RedisBus: Bus {
         presenceStore = RedisPresence(configuration: configuration, pipeline: pipeline, logger: logger) { [pipeline] in
             pipeline.setOutOfMemory(true)
         }
+        sentinelWatcher = SentinelWatcher(configuration: configuration, logger: logger)
         pipeline.start()
+        sentinelWatcher?.start { [weak self] _ in self?.followFailover() }
     }
 
     deinit {
+        sentinelWatcher?.stop()
         pipeline.stop()
+    }
+
+    /// The Sentinels moved the primary: every connection reconnects (through the Sentinels) now,
+    /// rather than when the old primary is demoted.
+    private func followFailover() {
+        pipeline.reconnect()
+        for subscriber in subscribers.withLock({ Array($0.values) }) { subscriber.reconnect() }
     }
 
     /// Ready when the command connection is up, Redis accepts writes (it is not out of memory),

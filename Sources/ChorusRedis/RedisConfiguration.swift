@@ -45,6 +45,8 @@ public struct RedisConfiguration: Sendable {
     public var replicasAck: Int
     /// Told about reconnections and probes (the node's metrics); `nil` tells no one.
     public var observer: (any BusObserver)?
+    /// How a `rediss://` URL's connections are secured: the CA to trust, the client certificate.
+    public var tls: RedisTLS
 
     /// Creates a configuration; everything but the URL has a default.
     public init(
@@ -62,7 +64,8 @@ public struct RedisConfiguration: Sendable {
         livenessInterval: Duration = .seconds(2),
         idempotencyWindow: Duration = BusDefaults.idempotencyWindow,
         replicasAck: Int = 0,
-        observer: (any BusObserver)? = nil
+        observer: (any BusObserver)? = nil,
+        tls: RedisTLS = RedisTLS()
     ) {
         self.url = url
         self.keyPrefix = keyPrefix
@@ -79,6 +82,7 @@ public struct RedisConfiguration: Sendable {
         self.idempotencyWindow = idempotencyWindow
         self.replicasAck = replicasAck
         self.observer = observer
+        self.tls = tls
     }
 
     /// The pub/sub channel every node of the deployment shares: `<prefix>:events`.

@@ -19,14 +19,16 @@ final class RedisConnection {
     /// Connects, sets the command timeout, and sends `AUTH` and `SELECT` as the URL asks. With a
     /// Sentinel URL, first asks the Sentinels for the primary, and checks with `ROLE` that the
     /// server it reached is one.
-    convenience init(url: RedisURL, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
+    /// With a `rediss://` URL the connection goes through a ``TLSRelay`` set up with `tls`.
+    convenience init(url: RedisURL, tls: RedisTLS, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
         var host = url.host
         var port = url.port
+        let security = url.tls ? tls : nil
         if let sentinel = url.sentinel {
-            (host, port) = try Self.askSentinels(sentinel, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
+            (host, port) = try Self.askSentinels(sentinel, tls: security, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
         }
         let label = url.sentinel == nil ? url.address : "\(url.address) at \(RedisURL.address(host, port))"
-        try self.init(host: host, port: port, label: label, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
+        try self.init(host: host, port: port, tls: security, label: label, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
 
         var setup: [[[UInt8]]] = []
         if let password = url.password {
@@ -54,10 +56,23 @@ final class RedisConnection {
         }
     }
 
-    /// Connects to `host:port` and sets the command timeout; nothing is sent.
-    private init(host: String, port: Int, label: String, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
+    /// Connects to `host:port` (over TLS when `tls` is given) and sets the command timeout;
+    /// nothing is sent.
+    private init(host: String, port: Int, tls: RedisTLS?, label: String, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
         address = label
-        guard let context = redisConnectWithTimeout(host, Int32(port), Self.makeTimeval(connectTimeout)) else {
+        let made: UnsafeMutablePointer<redisContext>?
+        if let tls {
+            let descriptor = try TLSRelay.connect(host: host, port: port, tls: tls, label: label, timeout: connectTimeout)
+            made = redisConnectFd(descriptor)
+            #if canImport(Glibc)
+            if made == nil { _ = Glibc.close(descriptor) }
+            #else
+            if made == nil { _ = Darwin.close(descriptor) }
+            #endif
+        } else {
+            made = redisConnectWithTimeout(host, Int32(port), Self.makeTimeval(connectTimeout))
+        }
+        guard let context = made else {
             throw RedisConnectionError("cannot connect to redis at \(label): out of memory")
         }
         self.context = context
@@ -74,12 +89,12 @@ final class RedisConnection {
     }
 
     /// The primary's address from the first Sentinel that knows it.
-    private static func askSentinels(_ sentinel: RedisURL.Sentinel, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) -> (String, Int) {
+    private static func askSentinels(_ sentinel: RedisURL.Sentinel, tls: RedisTLS?, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) -> (String, Int) {
         var failures: [String] = []
         for node in sentinel.nodes {
             let label = "sentinel \(RedisURL.address(node.host, node.port))"
             do throws(RedisConnectionError) {
-                let connection = try RedisConnection(host: node.host, port: node.port, label: label, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
+                let connection = try RedisConnection(sentinel: node, of: sentinel, tls: tls, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
                 defer { connection.close() }
                 let reply = try connection.command(["SENTINEL", "get-master-addr-by-name", sentinel.primaryName].map(bytes))
                 if let message = reply.errorMessage { throw RedisConnectionError("\(label) refused: \(message)") }
@@ -92,6 +107,22 @@ final class RedisConnection {
             }
         }
         throw RedisConnectionError("no sentinel gave the primary '\(sentinel.primaryName)': \(failures.joined(separator: "; "))")
+    }
+
+    /// Connects to one Sentinel (over TLS when `tls` is given) and sends `AUTH` with the
+    /// Sentinels' password, if the URL has one.
+    convenience init(sentinel node: RedisURL.Sentinel.Node, of sentinel: RedisURL.Sentinel, tls: RedisTLS?, connectTimeout: Duration, commandTimeout: Duration) throws(RedisConnectionError) {
+        let label = "sentinel \(RedisURL.address(node.host, node.port))"
+        try self.init(host: node.host, port: node.port, tls: tls, label: label, connectTimeout: connectTimeout, commandTimeout: commandTimeout)
+        if let password = sentinel.password {
+            do throws(RedisConnectionError) {
+                let reply = try command(["AUTH", password].map(Self.bytes))
+                if let message = reply.errorMessage { throw RedisConnectionError("\(label) refused AUTH (sentinel_password): \(message)") }
+            } catch {
+                close()
+                throw error
+            }
+        }
     }
 
     deinit { close() }

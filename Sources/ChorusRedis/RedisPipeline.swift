@@ -35,6 +35,8 @@ final class RedisPipeline: Sendable {
         var stopping = false
         /// Redis answered a write with `OOM`, and no write has succeeded since.
         var outOfMemory = false
+        /// The Sentinels announced a new primary: reconnect now, without waiting out the backoff.
+        var followNow = false
     }
 
     /// The most commands sent in one batch.
@@ -59,6 +61,13 @@ final class RedisPipeline: Sendable {
     func stop() {
         state.withLockAndBroadcast { $0.stopping = true }
         shutdown.shutDown()
+    }
+
+    /// Drops the current connection so that the thread connects again (to a new primary, after a
+    /// Sentinel `+switch-master`).
+    func reconnect() {
+        state.withLockAndBroadcast { $0.followNow = true }
+        shutdown.interrupt()
     }
 
     /// Whether the connection is up (as far as the last command could tell).
@@ -139,11 +148,17 @@ final class RedisPipeline: Sendable {
         }
         ReconnectLoop(purpose: "publishing", configuration: configuration, logger: logger).run(
             isStopped: { shutdown.isShutDown },
-            wait: { delay in state.wait(until: { $0.stopping }, timeout: delay) { _ in } },
+            wait: { delay in state.wait(until: { $0.stopping || $0.followNow }, timeout: delay) { $0.followNow = false } },
             failed: { error in fail(takeQueue(marking: .down("\(error)")), with: unavailable(error)) }
         ) { connected in
+            let interrupts = shutdown.interrupts
             let (connection, shas) = try connect()
-            guard shutdown.register(connection.fileDescriptor) else { return }
+            if shutdown.interrupts != interrupts {
+                // Not up yet, so nothing queued is lost to an outcome-unknown failure.
+                connection.close()
+                throw RedisConnectionError("the sentinels announced a new primary while connecting; connecting again")
+            }
+            guard shutdown.register(connection.fileDescriptor, interrupts: interrupts) else { return }
             defer {
                 shutdown.unregister()
                 connection.close()
@@ -157,7 +172,7 @@ final class RedisPipeline: Sendable {
 
     /// Connects and loads the scripts; returns the connection and each script's SHA1 by name.
     private func connect() throws(RedisConnectionError) -> (RedisConnection, [String: String]) {
-        let connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
+        let connection = try RedisConnection(url: configuration.url, tls: configuration.tls, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
         var shas: [String: String] = [:]
         for (script, reply) in zip(RedisScript.all, try connection.pipeline(RedisScript.all.map { ["SCRIPT", "LOAD", $0.source].map(RedisConnection.bytes) })) {
             guard let sha = reply.text, reply.errorMessage == nil else {

@@ -22,8 +22,14 @@ final class RedisSubscriber: Sendable {
     private let logger: Logger
     private let probes = ProbeTracker()
     private let shutdown = ShutdownHandle()
-    /// Set by ``stop()``; the thread sleeps on it between reconnection attempts.
-    private let stopping = ConditionLock(false)
+    /// What ends the thread's sleep between reconnection attempts: ``stop()``, or ``reconnect()``
+    /// (a new primary was announced, so there is no point in waiting out the backoff).
+    private struct Wake {
+        var stopping = false
+        var followNow = false
+    }
+
+    private let wake = ConditionLock(Wake())
 
     init(configuration: RedisConfiguration, pipeline: RedisPipeline, history: RedisHistory, receiver: any BusReceiver, logger: Logger) {
         self.configuration = configuration
@@ -49,8 +55,15 @@ final class RedisSubscriber: Sendable {
 
     /// Wakes the thread and makes it finish.
     func stop() {
-        stopping.withLockAndBroadcast { $0 = true }
+        wake.withLockAndBroadcast { $0.stopping = true }
         shutdown.shutDown()
+    }
+
+    /// Drops the current connection so that the thread connects again (to a new primary, after a
+    /// Sentinel `+switch-master`).
+    func reconnect() {
+        wake.withLockAndBroadcast { $0.followNow = true }
+        shutdown.interrupt()
     }
 
     // MARK: - The thread
@@ -61,7 +74,7 @@ final class RedisSubscriber: Sendable {
         var position: Position?
         ReconnectLoop(purpose: "the subscription", configuration: configuration, logger: logger).run(
             isStopped: { shutdown.isShutDown },
-            wait: { delay in stopping.wait(until: { $0 }, timeout: delay) { _ in } },
+            wait: { delay in wake.wait(until: { $0.stopping || $0.followNow }, timeout: delay) { $0.followNow = false } },
             failed: { _ in probes.setSubscribed(false) }
         ) { connected in
             try session(position: &position, subscribed: connected)
@@ -84,12 +97,13 @@ final class RedisSubscriber: Sendable {
         }
         var lastDelivered = position!.lastDelivered
         defer { position = Position(lastDelivered: lastDelivered) }
-        let connection = try RedisConnection(url: configuration.url, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
+        let interrupts = shutdown.interrupts
+        let connection = try RedisConnection(url: configuration.url, tls: configuration.tls, connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
         defer {
             shutdown.unregister()
             connection.close()
         }
-        guard shutdown.register(connection.fileDescriptor) else { return }
+        guard shutdown.register(connection.fileDescriptor, interrupts: interrupts) else { return }
         let confirmation = try connection.command(["SUBSCRIBE", configuration.channel].map(RedisConnection.bytes))
         guard confirmation.array?.first?.text == "subscribe" else {
             throw RedisConnectionError("unexpected reply to SUBSCRIBE from redis at \(connection.address): \(confirmation)")

@@ -1,17 +1,22 @@
 import ChorusCore
 
 /// Where a Redis server is and how to log in: `redis://[[user]:password@]host[:port][/db]`, or,
-/// through Sentinel, `redis+sentinel://[[user]:password@]host1[:port],host2[:port]/name[/db]`.
+/// through Sentinel,
+/// `redis+sentinel://[[user]:password@]host1[:port],host2[:port]/name[/db][?sentinel_password=secret]`.
+/// `rediss://` and `rediss+sentinel://` are the same over TLS (see ``RedisTLS``); with Sentinel,
+/// the Sentinels and the data nodes both speak TLS.
 ///
 /// With Sentinel, every connection asks the Sentinels (in order, the first that answers) for the
 /// current primary of `name` (`SENTINEL get-master-addr-by-name`), connects to it and checks with
-/// `ROLE` that it is a primary; a failover is followed by reconnecting. The user name and password
-/// are for the primary; the Sentinels are asked without `AUTH`. Sentinel ports default to 26379.
+/// `ROLE` that it is a primary; a failover is followed by reconnecting, on losing the primary or on
+/// the Sentinels' `+switch-master`. The user name and password are for the primary;
+/// `sentinel_password` (percent-encoded) is sent to the Sentinels with `AUTH` (their
+/// `requirepass`); without it they are asked without `AUTH`. Sentinel ports default to 26379.
 ///
 /// Examples: `redis://127.0.0.1:6379`, `redis://:secret@redis.internal/2`,
-/// `redis://chorus:secret@[::1]:6380`. The port defaults to 6379 and the database to 0. Percent
-/// escapes in the user name and password are decoded (`%40` for `@`). There is no TLS: hiredis 0.14
-/// has none, so `rediss://` is refused rather than silently sent in clear text.
+/// `redis://chorus:secret@[::1]:6380`, `rediss://:secret@redis.example.com:6380`. The port
+/// defaults to 6379 and the database to 0. Percent escapes in the user name and password are
+/// decoded (`%40` for `@`).
 public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
     /// The host name or IP address (IPv6 without brackets).
     public var host: String
@@ -26,6 +31,8 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
     /// The Sentinels to ask for the primary, for a `redis+sentinel://` URL; `nil` for a plain one
     /// (then ``host`` and ``port`` are the server's; with Sentinel they are the first Sentinel's).
     public var sentinel: Sentinel?
+    /// Whether connections use TLS (`rediss://`, `rediss+sentinel://`).
+    public var tls: Bool = false
 
     /// A set of Sentinels and the name of the primary they watch.
     public struct Sentinel: Sendable, Hashable {
@@ -33,6 +40,9 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         public var nodes: [Node]
         /// The name the Sentinels know the primary by (`sentinel monitor <name> …`).
         public var primaryName: String
+        /// The password for `AUTH` to the Sentinels (`sentinel_password=` in the URL), if they
+        /// require one.
+        public var password: String?
 
         /// One Sentinel's address.
         public struct Node: Sendable, Hashable {
@@ -49,9 +59,10 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         }
 
         /// Creates a Sentinel configuration.
-        public init(nodes: [Node], primaryName: String) {
+        public init(nodes: [Node], primaryName: String, password: String? = nil) {
             self.nodes = nodes
             self.primaryName = primaryName
+            self.password = password
         }
     }
 
@@ -73,15 +84,13 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             throw RedisURLError("'\(text)' is not a redis URL; \(expected)")
         }
         let scheme = parts[0].lowercased()
-        if scheme == "redis+sentinel" {
+        if scheme == "redis+sentinel" || scheme == "rediss+sentinel" {
             try self.init(sentinelURL: text, rest: parts[1])
+            tls = scheme == "rediss+sentinel"
             return
         }
-        if scheme == "rediss" {
-            throw RedisURLError("rediss:// (TLS) is not supported: hiredis 0.14 has no TLS; use redis:// on a private network, or a TLS tunnel such as stunnel")
-        }
-        guard scheme == "redis" else {
-            throw RedisURLError("unsupported scheme '\(scheme)' in redis URL; \(expected), or redis+sentinel://host:26379,host:26379/name")
+        guard scheme == "redis" || scheme == "rediss" else {
+            throw RedisURLError("unsupported scheme '\(scheme)' in redis URL; \(expected) (rediss:// for TLS), or redis+sentinel://host:26379,host:26379/name")
         }
         var rest = parts[1]
         if let extra = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
@@ -138,6 +147,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             port = number
         }
         self.init(host: String(host), port: port, username: username, password: password, database: database)
+        tls = scheme == "rediss"
     }
 
     /// Takes `[user][:password]@` off the front of `rest`, decoded; `redis://secret@host` (a lone
@@ -155,10 +165,21 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the part after `redis+sentinel://`.
     private init(sentinelURL text: String, rest whole: Substring) throws(RedisURLError) {
-        let expected = "expected redis+sentinel://[:password@]host:26379,host:26379/name[/db]"
+        let expected = "expected redis+sentinel://[:password@]host:26379,host:26379/name[/db][?sentinel_password=secret]"
         var rest = whole
-        if let extra = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
-            throw RedisURLError("unexpected '\(rest[extra...])' in redis URL; \(expected) (options are not supported)")
+        if let hash = rest.firstIndex(of: "#") {
+            throw RedisURLError("unexpected '\(rest[hash...])' in redis URL; \(expected)")
+        }
+        var sentinelPassword: String?
+        if let question = rest.firstIndex(of: "?") {
+            let query = rest[rest.index(after: question)...]
+            rest = rest[..<question]
+            for item in query.split(separator: "&") {
+                guard item.hasPrefix("sentinel_password=") else {
+                    throw RedisURLError("unexpected '?\(item)' in redis URL; \(expected) (sentinel_password is the only option)")
+                }
+                sentinelPassword = try Self.decode(item.dropFirst("sentinel_password=".count), part: "sentinel password")
+            }
         }
         let (username, password) = try Self.takeCredentials(from: &rest)
         guard let slash = rest.firstIndex(of: "/") else {
@@ -183,7 +204,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         }
         guard let first = nodes.first else { throw RedisURLError("no sentinel in '\(text)'; \(expected)") }
         self.init(host: first.host, port: first.port, username: username, password: password, database: database)
-        sentinel = Sentinel(nodes: nodes, primaryName: String(name))
+        sentinel = Sentinel(nodes: nodes, primaryName: String(name), password: sentinelPassword)
     }
 
     /// `host[:port]` or `[v6]:port`.
@@ -219,7 +240,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
 
     /// The URL with the password hidden, for logs and messages.
     public var description: String {
-        var text = sentinel == nil ? "redis://" : "redis+sentinel://"
+        var text = (tls ? "rediss" : "redis") + (sentinel == nil ? "://" : "+sentinel://")
         if username != nil || password != nil {
             text += username ?? ""
             if password != nil { text += ":***" }
@@ -232,6 +253,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             text += Self.address(host, port)
         }
         if database != 0 { text += "/\(database)" }
+        if sentinel?.password != nil { text += "?sentinel_password=***" }
         return text
     }
 

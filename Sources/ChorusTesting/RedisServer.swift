@@ -19,13 +19,20 @@ public final class RedisServer: @unchecked Sendable {
         public var maxMemory: String?
         /// The port of a primary on 127.0.0.1 to replicate (`replicaof`), if any.
         public var replicaOf: Int?
+        /// Serve TLS only (`tls-port`, `port 0`) with these certificates; replication uses TLS too.
+        public var tls: TLSCertificates?
+        /// With ``tls``: require a client certificate signed by the CA (`tls-auth-clients yes`).
+        public var tlsAuthClients: Bool
 
-        /// Creates options; the default is an in-memory server with no password and no memory limit.
-        public init(appendOnly: Bool = false, password: String? = nil, maxMemory: String? = nil, replicaOf: Int? = nil) {
+        /// Creates options; the default is an in-memory server over plain TCP with no password and
+        /// no memory limit.
+        public init(appendOnly: Bool = false, password: String? = nil, maxMemory: String? = nil, replicaOf: Int? = nil, tls: TLSCertificates? = nil, tlsAuthClients: Bool = false) {
             self.appendOnly = appendOnly
             self.password = password
             self.maxMemory = maxMemory
             self.replicaOf = replicaOf
+            self.tls = tls
+            self.tlsAuthClients = tlsAuthClients
         }
     }
 
@@ -63,9 +70,11 @@ public final class RedisServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// `redis://127.0.0.1:<port>` (with the password, if any).
+    /// `redis://127.0.0.1:<port>` (with the password, if any); with TLS,
+    /// `rediss://localhost:<port>` (the name the test certificate is for).
     public var url: String {
-        options.password.map { "redis://:\($0)@127.0.0.1:\(port)" } ?? "redis://127.0.0.1:\(port)"
+        let (scheme, host) = options.tls == nil ? ("redis", "127.0.0.1") : ("rediss", "localhost")
+        return options.password.map { "\(scheme)://:\($0)@\(host):\(port)" } ?? "\(scheme)://\(host):\(port)"
     }
 
     /// The server's process id.
@@ -121,16 +130,17 @@ public final class RedisServer: @unchecked Sendable {
     /// Runs `redis-cli -p <port> <arguments>` and returns its output (without the last newline).
     @discardableResult
     public func cli(_ arguments: [String]) throws -> String {
-        try Self.cli(port: port, password: options.password, arguments)
+        try Self.cli(port: port, password: options.password, tls: options.tls, arguments)
     }
 
-    /// Runs `redis-cli` against `127.0.0.1:port` (any Redis or Sentinel on loopback) and returns its
-    /// output without the last newline.
-    static func cli(port: Int, password: String? = nil, _ arguments: [String]) throws -> String {
+    /// Runs `redis-cli` against `127.0.0.1:port` (any Redis or Sentinel on loopback; over TLS with
+    /// `tls`, showing its client certificate) and returns its output without the last newline.
+    static func cli(port: Int, password: String? = nil, tls: TLSCertificates? = nil, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable("redis-cli"))
         var prefix = ["-h", "127.0.0.1", "-p", String(port)]
         if let password { prefix += ["--no-auth-warning", "-a", password] }
+        if let tls { prefix += ["--tls", "--cacert", tls.caFile, "--cert", tls.clientCertificateFile, "--key", tls.clientKeyFile] }
         process.arguments = prefix + arguments
         let output = Pipe()
         process.standardOutput = output
@@ -155,6 +165,17 @@ public final class RedisServer: @unchecked Sendable {
             "appendfsync always",
             "daemonize no",
         ]
+        if let tls = options.tls {
+            lines[0] = "port 0"
+            lines += [
+                "tls-port \(port)",
+                "tls-cert-file \(tls.serverCertificateFile)",
+                "tls-key-file \(tls.serverKeyFile)",
+                "tls-ca-cert-file \(tls.caFile)",
+                "tls-auth-clients \(options.tlsAuthClients ? "yes" : "no")",
+                "tls-replication yes",
+            ]
+        }
         if let password = options.password { lines.append("requirepass \(password)") }
         if let primary = options.replicaOf { lines.append("replicaof 127.0.0.1 \(primary)") }
         if let maxMemory = options.maxMemory { lines += ["maxmemory \(maxMemory)", "maxmemory-policy noeviction"] }

@@ -47,6 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(Keys.streamSendBuffer.flag), help: ArgumentHelp(Keys.streamSendBuffer.help)) var streamSendBuffer: String?
     @Option(name: .customLong(Keys.redisURL.flag), help: ArgumentHelp(Keys.redisURL.help)) var redis: String?
     @Option(name: .customLong(Keys.redisURL.flag + "-file"), help: "A file holding the Redis URL.") var redisFile: String?
+    @Option(name: .customLong(Keys.redisCA.flag), help: ArgumentHelp(Keys.redisCA.help)) var redisCA: String?
+    @Option(name: .customLong(Keys.redisCert.flag), help: ArgumentHelp(Keys.redisCert.help)) var redisCert: String?
+    @Option(name: .customLong(Keys.redisKey.flag), help: ArgumentHelp(Keys.redisKey.help)) var redisKey: String?
     @Option(name: .customLong(Keys.redisPrefix.flag), help: ArgumentHelp(Keys.redisPrefix.help)) var redisPrefix: String?
     @Option(name: .customLong(Keys.redisReplicasAck.flag), help: ArgumentHelp(Keys.redisReplicasAck.help)) var redisReplicasAck: String?
     @Option(name: .customLong(Keys.idempotencyWindow.flag), help: ArgumentHelp(Keys.idempotencyWindow.help)) var idempotencyWindow: String?
@@ -72,7 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
             (Keys.requestHeadTimeout, requestHeadTimeout), (Keys.maxIdleConnections, maxIdleConnections),
             (Keys.drainDelay, drainDelay), (Keys.drainWindow, drainWindow), (Keys.maxStreamAge, maxStreamAge),
             (Keys.maxPresenceBytes, maxPresenceBytes), (Keys.anonymousPresence, anonymousPresence),
-            (Keys.streamSendBuffer, streamSendBuffer), (Keys.metrics, metrics), (Keys.metricsAddress, metricsAddress), (Keys.redisURL, redis), (Keys.redisPrefix, redisPrefix),
+            (Keys.streamSendBuffer, streamSendBuffer), (Keys.metrics, metrics), (Keys.metricsAddress, metricsAddress), (Keys.redisURL, redis), (Keys.redisCA, redisCA), (Keys.redisCert, redisCert),
+            (Keys.redisKey, redisKey), (Keys.redisPrefix, redisPrefix),
             (Keys.redisReplicasAck, redisReplicasAck), (Keys.idempotencyWindow, idempotencyWindow),
             (Keys.tokenSecret, tokenSecret), (Keys.anonymous, anonymous), (Keys.demo, demo ? "on" : nil),
             (Keys.demoAssets, demoAssets), (Keys.logLevel, logLevel), (Keys.logFormat, logFormat),

@@ -14,6 +14,7 @@ struct RedisURLTests {
         ("redis://[::1]:6390/1", RedisURL(host: "::1", port: 6390, database: 1)),
         ("REDIS://Host:1", RedisURL(host: "Host", port: 1)),
         ("redis://[redis.internal]:6380", RedisURL(host: "redis.internal", port: 6380)),
+        ("rediss://:secret@redis.example.com:6380/1", { var url = RedisURL(host: "redis.example.com", port: 6380, password: "secret", database: 1); url.tls = true; return url }()),
     ]
 
     @Test(arguments: valid)
@@ -25,7 +26,7 @@ struct RedisURLTests {
         ("", "empty"),
         ("localhost:6379", "not a redis URL"),
         ("http://localhost:6379", "unsupported scheme 'http' in redis URL; expected redis://host:port"),
-        ("rediss://localhost:6379", "TLS"),
+        ("redis+sentinel://h:26379/m?password=x", "unexpected '?password=x'"),
         ("redis://", "missing host"),
         ("redis://:6379", "missing host"),
         ("redis://host:abc", "invalid port 'abc'"),
@@ -58,5 +59,8 @@ struct RedisURLTests {
         let url = try RedisURL("redis://chorus:secret@host:6380/3")
         #expect(url.description == "redis://chorus:***@host:6380/3")
         #expect(!url.description.contains("secret"))
+        let tls = try RedisURL("rediss+sentinel://:secret@h1,h2:26380/main?sentinel_password=s%40nt")
+        #expect(tls.tls && tls.sentinel?.password == "s@nt")
+        #expect(tls.description == "rediss+sentinel://:***@h1:26379,h2:26380/main?sentinel_password=***")
     }
 }

@@ -8,6 +8,8 @@ import Synchronization
 enum BusKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case inMemory
     case redis
+    /// Redis over TLS only (`rediss://`, no plain port), through the TLS relay.
+    case redisTLS
 
     var description: String { rawValue }
 }
@@ -35,7 +37,8 @@ func testConfiguration(
         probeInterval: .milliseconds(100),
         probeTimeout: .milliseconds(800),
         initialBackoff: .milliseconds(20),
-        maximumBackoff: .milliseconds(300)
+        maximumBackoff: .milliseconds(300),
+        tls: RedisTLS(caFile: server.options.tls?.caFile)
     )
 }
 
@@ -51,8 +54,9 @@ func withBuses<R>(
     switch kind {
     case .inMemory:
         return try await body([InMemoryBus(historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)])
-    case .redis:
-        return try await withRedisServer { server in
+    case .redis, .redisTLS:
+        let options = kind == .redisTLS ? RedisServer.Options(tls: try TLSCertificates()) : RedisServer.Options()
+        return try await withRedisServer(options: options) { server in
             var configuration = try testConfiguration(server, historyCapacity: historyCapacity)
             configuration.idempotencyWindow = idempotencyWindow
             let buses: [any Bus] = (0..<nodes).map { _ in RedisBus(configuration: configuration, logger: testLogger) }

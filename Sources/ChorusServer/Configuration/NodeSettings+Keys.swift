@@ -53,7 +53,13 @@ extension NodeSettings {
         /// Where /metrics is served.
         public static let metricsAddress = SettingKey("metrics-address", summary: "Serve GET /metrics (Prometheus) on its own listener at host:port instead of the main port, so it need not be public.")
         /// The Redis URL.
-        public static let redisURL = SettingKey("redis-url", flag: "redis", summary: "Join a cluster through Redis: redis://[:password@]host:port[/db], or through Sentinel: redis+sentinel://[:password@]host:26379,host:26379/primary-name[/db]. Without it the node uses its embedded in-memory bus.", isSecret: true)
+        public static let redisURL = SettingKey("redis-url", flag: "redis", summary: "Join a cluster through Redis: redis://[:password@]host:port[/db] (rediss:// for TLS), or through Sentinel: redis+sentinel://[:password@]host:26379,host:26379/primary-name[/db][?sentinel_password=…] (rediss+sentinel:// for TLS to Sentinels and Redis). Without it the node uses its embedded in-memory bus.", isSecret: true)
+        /// The CAs that sign Redis's certificate.
+        public static let redisCA = SettingKey("redis-ca", summary: "PEM file of the certificate authorities that sign the Redis server's certificate (rediss://); without it, the system's trust store.")
+        /// This node's client certificate for Redis.
+        public static let redisCert = SettingKey("redis-cert", summary: "PEM file of this node's client certificate, for Redis with tls-auth-clients (mutual TLS); needs redis-key.")
+        /// The client certificate's key.
+        public static let redisKey = SettingKey("redis-key", summary: "PEM file of the private key of redis-cert.")
         /// The Redis key prefix.
         public static let redisPrefix = SettingKey("redis-prefix", summary: "Prefix of the Redis keys and channel, so several deployments can share one Redis.", default: RedisConfiguration.defaultKeyPrefix)
         /// Replicas that must hold a publish.
@@ -81,7 +87,7 @@ extension NodeSettings {
         public static let all: [SettingKey] = [
             configurationFile, secretsDirectory, host, port, nodeID, heartbeat, retry, history, queueSize, maxBody,
             maxConnections, requestHeadTimeout, maxIdleConnections, corsOrigins, drainDelay, drainWindow, maxStreamAge, maxPresenceBytes, anonymousPresence,
-            streamSendBuffer, metrics, metricsAddress, redisURL, redisPrefix, redisReplicasAck, idempotencyWindow, tokenSecret, publisherKeys,
+            streamSendBuffer, metrics, metricsAddress, redisURL, redisCA, redisCert, redisKey, redisPrefix, redisReplicasAck, idempotencyWindow, tokenSecret, publisherKeys,
             anonymous, anonymousScopes, demo, demoAssets, logLevel, logFormat,
         ]
     }

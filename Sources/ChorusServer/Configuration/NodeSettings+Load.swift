@@ -99,6 +99,7 @@ extension NodeSettings {
         }
         let prefix = try resolve.value(Keys.redisPrefix, default: RedisConfiguration.defaultKeyPrefix, expected: "a non-empty string") { $0.isEmpty ? nil : $0 }
         let replicasAck = try resolve.integer(Keys.redisReplicasAck, default: 0, range: 0...100)
+        let tls = RedisTLS(caFile: try resolve.optional(Keys.redisCA), certificateFile: try resolve.optional(Keys.redisCert), keyFile: try resolve.optional(Keys.redisKey))
         guard text != nil else { return nil }
         guard let url = parsed else {
             throw SettingsError("invalid redis-url: \(parseError?.message ?? "unreadable")")
@@ -106,6 +107,11 @@ extension NodeSettings {
         var configuration = RedisConfiguration(url: url, keyPrefix: prefix, historyCapacity: historyCapacity, idempotencyWindow: idempotencyWindow)
         configuration.nodeName = nodeID
         configuration.replicasAck = replicasAck
+        configuration.tls = tls
+        if url.tls {
+            // A typo in a path fails now, not at every reconnection.
+            do throws(RedisURLError) { try tls.validate() } catch { throw SettingsError(error.message) }
+        }
         return configuration
     }
 

@@ -57,7 +57,7 @@ struct CrossSiteGuard<Context: RequestContext>: RouterMiddleware {
     private static func refusal(_ origin: String?) -> APIError {
         let from = origin.map { " from \($0.prefix(100))" } ?? ""
         return APIError(.forbidden, code: "cross-site-request",
-                        message: "this request came from a page on another site\(from); publishing and closing users are refused to cross-site requests (allow an app's origin with --cors-origin)")
+                        message: "this request came from a page on another site\(from); publishing and closing users are refused to cross-site requests (allow an app's origin with the cors-origins setting)")
     }
 
     /// `scheme://host[:port]` in lower case, without a default port or a trailing slash.
