@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What metrics cost: scenario 1 (fan-out, 1,000 subscribers, 2,000 events) on one in-memory node,
-# with metrics on and with `--metrics off` (CHORUS_METRICS=off), in interleaved runs of the same
+# with metrics on and with `--metrics off` (CHORUS_METRICS=off), in interleaved (ABBA) runs of the same
 # release build (bench/ab.sh), then the median of each. Loopback only; every run stops by itself.
 #
 #   bench/metrics-cost.sh BINDIR [RUNS] [PORT]     # BINDIR holds chorus and chorus-bench (release)
@@ -9,9 +9,12 @@ BIN=${1:?usage: bench/metrics-cost.sh BINDIR [RUNS] [PORT]}; RUNS=${2:-3}; PORT=
 export OUT=${OUT:-/tmp/chorus-metrics-cost}
 mkdir -p "$OUT"; : > "$OUT/summary.txt"
 here=$(dirname "$0")
+# ABBA order (on off, off on, …), so that neither side always runs right after the other.
 for run in $(seq "$RUNS"); do
-    CHORUS_METRICS=on "$here/ab.sh" "$BIN" "metrics-on-$run" "$PORT" s1
-    CHORUS_METRICS=off "$here/ab.sh" "$BIN" "metrics-off-$run" "$PORT" s1
+    order=(on off); [ $((run % 2)) -eq 0 ] && order=(off on)
+    for setting in "${order[@]}"; do
+        CHORUS_METRICS=$setting "$here/ab.sh" "$BIN" "metrics-$setting-$run" "$PORT" s1
+    done
 done
 python3 - "$OUT/summary.txt" <<'PY'
 import re, statistics, sys
@@ -25,6 +28,6 @@ for key in ("on", "off"):
         print(f"metrics {key}: no successful run"); continue
     cols = list(zip(*rows[key]))
     med = [statistics.median(c) for c in cols]
-    print(f"metrics {key}: runs={len(rows[key])} median deliveries/s={med[0]:.0f} p50={med[1]} ms p99={med[2]} ms node_cpu={med[3]:.2f} s"
+    print(f"metrics {key}: runs={len(rows[key])} median deliveries/s={med[0]:.0f} p50={med[1]:.1f} ms p99={med[2]:.1f} ms node_cpu={med[3]:.2f} s"
           f"  (deliveries/s {min(cols[0]):.0f}–{max(cols[0]):.0f})")
 PY
