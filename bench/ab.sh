@@ -15,7 +15,7 @@ BIN=${1:?usage: bench/ab.sh BINDIR LABEL PORT SCENARIO...}; LABEL=${2:?label}; P
 OUT=${OUT:-/tmp/chorus-ab}
 mkdir -p "$OUT"
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-"$BIN/chorus" serve --host 127.0.0.1 --port "$PORT" --queue-size 4096 --max-connections 15000 --heartbeat 15s > "$OUT/$LABEL-node.log" 2>&1 &
+"$BIN/chorus" serve --host 127.0.0.1 --port "$PORT" --queue-size 4096 --max-connections 15000 --heartbeat 15s --log-level warning > "$OUT/$LABEL-node.log" 2>&1 &
 NODE=$!
 trap 'kill "$NODE" 2>/dev/null; wait "$NODE" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

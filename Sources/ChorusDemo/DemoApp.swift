@@ -70,7 +70,7 @@ public struct DemoApp: Sendable {
 
     /// The node's change renderer: failures are logged, the stream goes on.
     public var changeRenderer: ChangeRenderer? {
-        .reactive(renderer) { [logger] failure in logger.warning("demo render failed: \(failure)") }
+        .reactive(renderer) { [logger] failure in logger.warning("demo render failed", metadata: ["chorus.error": "\(failure)"]) }
     }
 
     /// Hooks that re-render who is here whenever a demo stream connects or disconnects.
@@ -80,7 +80,7 @@ public struct DemoApp: Sendable {
             do {
                 _ = try await bus.publish([Envelope(scope: Self.scope, paths: ["presence"])])
             } catch {
-                logger.warning("could not announce a presence change: \(error)")
+                logger.warning("could not announce a presence change", metadata: ["chorus.error": "\(error)"])
             }
         }
         return ChorusHooks(onConnect: announce, onDisconnect: announce)

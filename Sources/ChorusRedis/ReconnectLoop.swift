@@ -30,7 +30,7 @@ struct ReconnectLoop {
                 try session {
                     if failures > 0 {
                         configuration.observer?.busReconnected()
-                        logger.info("redis connection for \(purpose) is back", metadata: ["chorus.redis": "\(configuration.url)", "chorus.attempts": "\(failures)"])
+                        logger.info("redis connection for \(purpose) is back", metadata: ["chorus.redis": "\(configuration.url)", "chorus.failures": "\(failures)"])
                     }
                     failures = 0
                     backoff.reset()
@@ -40,7 +40,7 @@ struct ReconnectLoop {
                 guard !isStopped() else { return }
                 failures += 1
                 let level: Logger.Level = failures == 1 ? .warning : .debug
-                logger.log(level: level, "redis connection for \(purpose) failed; reconnecting", metadata: ["chorus.redis": "\(configuration.url)", "chorus.error": "\(error)", "chorus.attempt": "\(failures)"])
+                logger.log(level: level, "redis connection for \(purpose) failed; reconnecting", metadata: ["chorus.redis": "\(configuration.url)", "chorus.error": "\(error)", "chorus.failures": "\(failures)"])
                 failed(error)
                 wait(backoff.next())
             }

@@ -148,7 +148,7 @@ final class RedisSubscriber: Sendable {
         let replay = try history.replayBlocking(after: lastDelivered)
         var batch: [BusMessage] = []
         if !replay.isComplete {
-            logger.warning("events were lost while the subscription was down and are no longer in the history; sending a gap", metadata: ["chorus.redis": "\(configuration.url)", "chorus.last-id": "\(lastDelivered.map(String.init(describing:)) ?? "none")"])
+            logger.warning("events were lost while the subscription was down and are no longer in the history; sending a gap", metadata: ["chorus.redis": "\(configuration.url)", "chorus.last_id": "\(lastDelivered.map(String.init(describing:)) ?? "none")"])
             batch.append(.gap)
         }
         for envelope in replay.events {

@@ -14,7 +14,7 @@ enum ChangeFrames {
             do {
                 bytes += try SSEEncoder.encode(event)
             } catch {
-                logger.warning("dropping a rendered event that cannot be written as SSE: \(error)")
+                logger.warning("dropping a rendered event that cannot be written as SSE", metadata: ["chorus.error": "\(error)"])
             }
         }
         return bytes.isEmpty ? nil : ByteBuffer(bytes: bytes)

@@ -30,7 +30,7 @@ struct ConnectionLifecycle: Sendable {
             do {
                 try await bus.addPresence(connection.presenceEntries(nodeID: nodeID))
             } catch {
-                logger.warning("could not record presence: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+                logger.warning("could not record presence", metadata: ["chorus.conn": "\(connection.id)", "chorus.error": "\(error)"])
             }
         }
         await hooks.onConnect(connection.subscription)
@@ -42,7 +42,7 @@ struct ConnectionLifecycle: Sendable {
             do {
                 try await bus.removePresence(connection.presenceEntries(nodeID: nodeID))
             } catch {
-                logger.warning("could not remove presence: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+                logger.warning("could not remove presence", metadata: ["chorus.conn": "\(connection.id)", "chorus.error": "\(error)"])
             }
         }
         await hooks.onDisconnect(connection.subscription)

@@ -84,19 +84,20 @@ struct EventsController {
             logger.debug("stream opened", metadata: ["chorus.conn": "\(connection.id)"])
             let opened = ContinuousClock.now
             metrics.streams.opened()
-            let reason = await withGracefulShutdownHandler {
+            let end = await withGracefulShutdownHandler {
                 await Self.run(connection, initial: initialFrames.withLock { $0.take() }, from: start, bus: bus, frames: frames, replays: metrics.replay, logger: logger)
             } onGracefulShutdown: {
                 connection.close(.shutdown)
             }
-            if reason == .overflow {
+            if end.reason == .overflow {
                 logger.info("disconnecting a slow client: it fell too far behind", metadata: ["chorus.conn": "\(connection.id)"])
             }
-            metrics.streams.closed(reason)
+            metrics.streams.closed(end.reason)
             await lease.release()
             logger.info("stream ended", metadata: [
                 "chorus.conn": "\(connection.id)",
-                "chorus.reason": .string(reason.rawValue),
+                "chorus.reason": .string(end.reason.rawValue),
+                "chorus.frames": "\(end.frames)",
                 "chorus.duration_ms": .string(LogDuration.milliseconds(ContinuousClock.now - opened)),
             ])
             // The chunked body's end; fails (and Hummingbird closes) if the client is gone.
@@ -107,7 +108,7 @@ struct EventsController {
     /// Writes the replay page by page, then goes live; returns when the stream ends.
     private static func run(
         _ connection: Connection, initial: [ByteBuffer], from start: ReplayPosition, bus: any Bus, frames: ReplayFrames, replays: ReplayMetrics, logger: Logger
-    ) async -> CloseReason {
+    ) async -> StreamEnd {
         let writer = connection.writer
         var position = start
         guard await writer.begin(initial) else { return await writer.goLive(after: position.lastSent) }
@@ -116,7 +117,7 @@ struct EventsController {
             do {
                 replay = try await bus.replay(after: after, limit: position.limit)
             } catch {
-                logger.warning("the history became unavailable during a replay: \(error)", metadata: ["chorus.conn": "\(connection.id)"])
+                logger.warning("the history became unavailable during a replay", metadata: ["chorus.conn": "\(connection.id)", "chorus.error": "\(error)"])
                 connection.close(.historyUnavailable)
                 break
             }

@@ -132,7 +132,7 @@ public final class Hub: BusReceiver {
         do {
             bytes = try SSEEncoder.encode(ServerSentEvent(envelope))
         } catch {
-            logger.warning("dropping an event that cannot be written as SSE: \(error)", metadata: ["chorus.scope": "\(envelope.scope)"])
+            logger.warning("dropping an event that cannot be written as SSE", metadata: ["chorus.scope": "\(envelope.scope)", "chorus.error": "\(error)"])
             return
         }
         let frame = Outbound(id: envelope.id, frame: ByteBuffer(bytes: bytes))

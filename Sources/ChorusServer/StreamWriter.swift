@@ -69,7 +69,11 @@ final class StreamWriter: @unchecked Sendable {
     /// The replay's task, waiting for the socket to take the page it was given.
     private var waitingForRoom: CheckedContinuation<Bool, Never>?
     private var stalledTicks = 0
-    private var ended: CheckedContinuation<CloseReason, Never>?
+    private var ended: CheckedContinuation<StreamEnd, Never>?
+    /// Frames written to this client (the `retry:` line, replayed and live events, control events;
+    /// not heartbeats),
+    /// for the stream's last log line.
+    private var framesWritten = 0
 
     init(channel: any Channel, capacity: Int, sendBufferBytes: Int? = nil, metrics: DeliveryMetrics? = nil) {
         self.channel = channel
@@ -101,7 +105,7 @@ final class StreamWriter: @unchecked Sendable {
 
     /// Writes what was delivered meanwhile that is newer than `lastEventID`, then goes live.
     /// Returns when the stream ends, with the reason.
-    func goLive(after lastEventID: EventID?) async -> CloseReason {
+    func goLive(after lastEventID: EventID?) async -> StreamEnd {
         await withCheckedContinuation { continuation in
             eventLoop.execute { self.goLiveOnLoop(after: lastEventID, continuation) }
         }
@@ -183,7 +187,7 @@ final class StreamWriter: @unchecked Sendable {
         case .starting:
             if closeReason == nil && pending.count < capacity { pending.append(ControlFrames.heartbeatFrame) }
         case .live:
-            write(ControlFrames.heartbeatFrame)
+            write(ControlFrames.heartbeatFrame, isHeartbeat: true)
             flushIfNeeded()
         case .ended:
             break
@@ -243,8 +247,8 @@ final class StreamWriter: @unchecked Sendable {
         return false
     }
 
-    private func goLiveOnLoop(after lastEventID: EventID?, _ continuation: CheckedContinuation<CloseReason, Never>) {
-        guard phase == .starting else { return continuation.resume(returning: closeReason ?? .clientGone) }
+    private func goLiveOnLoop(after lastEventID: EventID?, _ continuation: CheckedContinuation<StreamEnd, Never>) {
+        guard phase == .starting else { return continuation.resume(returning: StreamEnd(reason: closeReason ?? .clientGone, frames: framesWritten)) }
         ended = continuation
         if let closeReason, !closeReason.sendsCloseEvent { return finish(closeReason) }
         lastSent = lastEventID
@@ -287,7 +291,7 @@ final class StreamWriter: @unchecked Sendable {
 
     /// Returns the bytes written (0 for an empty frame or no sink).
     @discardableResult
-    private func write(_ item: Outbound) -> Int {
+    private func write(_ item: Outbound, isHeartbeat: Bool = false) -> Int {
         let count: Int
         switch sink {
         case .socket(let context, let chunked):
@@ -303,6 +307,7 @@ final class StreamWriter: @unchecked Sendable {
             return 0
         }
         needsFlush = true
+        if !isHeartbeat { framesWritten += 1 }
         return count
     }
 
@@ -366,6 +371,12 @@ final class StreamWriter: @unchecked Sendable {
         }
         let continuation = ended
         ended = nil
-        continuation?.resume(returning: reason)
+        continuation?.resume(returning: StreamEnd(reason: reason, frames: framesWritten))
     }
+}
+
+/// How a stream ended: why, and how many frames its client was sent.
+struct StreamEnd: Sendable {
+    var reason: CloseReason
+    var frames: Int
 }

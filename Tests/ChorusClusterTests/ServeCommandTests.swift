@@ -46,6 +46,8 @@ struct ServeCommandTests {
         #expect(ended?["chorus.reason"] as? String == "client-gone")
         #expect(ended?["chorus.conn"] is String)
         #expect((ended?["chorus.duration_ms"] as? String).flatMap(Double.init) != nil)
+        // The stream's `retry:` line and its one event; heartbeats are not counted.
+        #expect(ended?["chorus.frames"] as? String == "2")
     }
 
     @Test("--check prints the effective configuration with secrets redacted, and exits")
