@@ -5,6 +5,7 @@
 #include "CAllocCounter.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <unistd.h>
@@ -20,11 +21,30 @@ static atomic_llong allocatedBytes;
 static atomic_llong frees;
 // Initial-exec TLS in the executable: reading it never allocates.
 static _Thread_local bool excluded;
+// Set while this thread writes a stack trace: what backtrace() allocates is neither counted nor traced.
+static _Thread_local bool tracing;
+static atomic_int traceFD = -1;
+static atomic_flag traceLock = ATOMIC_FLAG_INIT;
+
+// Writes the calling stack to `fd`, one trace at a time (the server's loops allocate concurrently).
+static void traceAllocation(int fd) {
+    tracing = true;
+    void *frames[40];
+    int count = backtrace(frames, 40);
+    while (atomic_flag_test_and_set_explicit(&traceLock, memory_order_acquire)) {}
+    backtrace_symbols_fd(frames, count, fd);
+    ssize_t ignored = write(fd, "--\n", 3);
+    (void)ignored;
+    atomic_flag_clear_explicit(&traceLock, memory_order_release);
+    tracing = false;
+}
 
 static inline void countAllocation(size_t size) {
-    if (excluded) return;
+    if (excluded || tracing) return;
     atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&allocatedBytes, (long long)size, memory_order_relaxed);
+    int fd = atomic_load_explicit(&traceFD, memory_order_relaxed);
+    if (fd >= 0) traceAllocation(fd);
 }
 
 void *malloc(size_t size) {
@@ -81,6 +101,17 @@ int64_t CAllocCounter_allocatedBytes(void) { return atomic_load_explicit(&alloca
 int64_t CAllocCounter_frees(void) { return atomic_load_explicit(&frees, memory_order_relaxed); }
 void CAllocCounter_setThreadExcluded(bool value) { excluded = value; }
 
+void CAllocCounter_traceTo(int fd) {
+    if (fd >= 0) {
+        // The first backtrace() loads libgcc_s (and allocates): done here, not inside a trace.
+        void *frame[1];
+        tracing = true;
+        backtrace(frame, 1);
+        tracing = false;
+    }
+    atomic_store_explicit(&traceFD, fd, memory_order_relaxed);
+}
+
 bool CAllocCounter_isActive(void) {
     // A malloc made from a shared library (here, libc's strdup) must reach the counter above.
     long long before = CAllocCounter_allocations();
@@ -97,5 +128,6 @@ int64_t CAllocCounter_allocations(void) { return 0; }
 int64_t CAllocCounter_allocatedBytes(void) { return 0; }
 int64_t CAllocCounter_frees(void) { return 0; }
 void CAllocCounter_setThreadExcluded(bool value) { (void)value; }
+void CAllocCounter_traceTo(int fd) { (void)fd; }
 bool CAllocCounter_isActive(void) { return false; }
 #endif

@@ -21,6 +21,12 @@ struct AllocationCount: Sendable, Equatable {
         CAllocCounter_setThreadExcluded(true)
     }
 
+    /// Writes the stack of every counted allocation to `fd` from now on (-1 stops); see
+    /// `scripts/alloc-stacks.py`.
+    static func trace(to fd: Int32) {
+        CAllocCounter_traceTo(fd)
+    }
+
     static func - (after: AllocationCount, before: AllocationCount) -> AllocationCount {
         AllocationCount(allocations: after.allocations - before.allocations, bytes: after.bytes - before.bytes)
     }

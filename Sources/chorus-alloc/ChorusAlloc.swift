@@ -29,6 +29,9 @@ struct ChorusAlloc: AsyncParsableCommand {
     @Option(help: "Subscriber counts for the fan-out measurements.")
     var subscribers: [Int] = [1, 100, 1000]
 
+    @Option(help: "After measuring, trace the stack of every allocation of a few events to the most subscribers into this file.")
+    var trace: String?
+
     @Flag(help: "Print the measured figures as a budgets object, to paste into the budgets file.")
     var json = false
 
@@ -61,6 +64,7 @@ struct ChorusAlloc: AsyncParsableCommand {
                 for count in subscribers.sorted() {
                     measurements.append(try await scenarios.fanOut(to: count))
                 }
+                if let trace { try await scenarios.traceFanOut(events: 3, to: trace) }
             } catch {
                 try? await clients.closeStreams()
                 try? await clients.shutdown()

@@ -1,6 +1,9 @@
 import ChorusCore
 import ChorusServer
 import ChorusTesting
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The operations whose allocations are budgeted, on one node in this process (``TestNode``:
 /// ChorusNode on the in-memory bus, real sockets on loopback).
@@ -73,6 +76,29 @@ struct Scenarios {
                 try await tally.wait(until: .delivered, reaches: target)
             }
         }
+    }
+
+    /// Publishes `events` more events to the fan-out subscribers (opened by ``fanOut(to:iterations:)``)
+    /// with the stack of every allocation written to `path`, to find where they come from.
+    func traceFanOut(events: Int, to path: String) async throws {
+        let tally = clients.tally
+        let subscribers = node.hub.connectionCount(scope: Self.fanOutScope)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw ProbeError("cannot create \(path)") }
+        defer { close(fd) }
+        let bus = node.node.bus
+        let event = [Envelope(scope: Self.fanOutScope, event: "update", data: "alloc-probe")]
+        var target = tally.count(.delivered)
+        _ = try await clients.quiesce()
+        AllocationCount.trace(to: fd)
+        for _ in 0..<events {
+            _ = try await bus.publish(event, idempotencyKey: nil)
+            target += subscribers
+            try await tally.wait(until: .delivered, reaches: target)
+        }
+        _ = try await clients.quiesce()
+        AllocationCount.trace(to: -1)
+        print("chorus-alloc: the allocations of \(events) events to \(subscribers) subscribers are traced in \(path) (scripts/alloc-stacks.py summarizes them)")
     }
 
     private func waitForNoConnections() async throws {

@@ -25,6 +25,11 @@ int64_t CAllocCounter_frees(void);
 /// clients run on excluded threads so that only the node's work is counted.
 void CAllocCounter_setThreadExcluded(bool excluded);
 
+/// From now on writes the stack of every counted allocation to `fd` (`backtrace_symbols_fd`
+/// format, each followed by a `--` line); -1 stops. For finding where allocations come from, never
+/// while measuring: tracing is slow.
+void CAllocCounter_traceTo(int fd);
+
 /// Whether this process really counts: `false` if the allocator calls did not reach this
 /// target (for example, a link that did not export its symbols).
 bool CAllocCounter_isActive(void);
