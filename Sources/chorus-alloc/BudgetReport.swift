@@ -32,9 +32,7 @@ struct BudgetReport {
             for index in rows.indices {
                 guard let budget = budgets.limits.first(where: { $0.key == rows[index].key })?.budget else { continue }
                 rows[index].budget = budget
-                // Growth per subscriber is held to the budget itself, up to rounding: a relative or
-                // absolute allowance would hide allocations that scale with the audience.
-                rows[index].limit = rows[index].key == "fanout-per-subscriber" ? budget + 0.005 : budgets.limit(for: budget)
+                rows[index].limit = budgets.limit(for: rows[index].key, budget: budget)
             }
             unmeasured = budgets.limits.map(\.key).filter { key in !rows.contains { $0.key == key } }
         } else {
@@ -53,11 +51,13 @@ struct BudgetReport {
                 + pad("worst run", 11, right: true) + pad("bytes/op", 11, right: true) + "  result",
         ]
         for row in rows {
+            let digits = row.key == "fanout-per-subscriber" ? 3 : 2
+            let format: (Double) -> String = { self.format($0, digits: digits) }
             let result = row.budget == nil ? "(no budget)" : row.passed ? "ok" : "OVER BUDGET"
             lines.append(
                 pad(row.title, 52) + pad(format(row.allocations), 11, right: true) + pad(row.budget.map(format) ?? "-", 9, right: true)
                     + pad(row.limit.map(format) ?? "-", 9, right: true) + pad(row.worst.map(format) ?? "-", 11, right: true)
-                    + pad(row.bytes.map { format($0, digits: 0) } ?? "-", 11, right: true) + "  " + result
+                    + pad(row.bytes.map { self.format($0, digits: 0) } ?? "-", 11, right: true) + "  " + result
             )
         }
         for key in unmeasured { lines.append("budget \"\(key)\" was not measured: FAIL") }
@@ -70,7 +70,7 @@ struct BudgetReport {
 
     /// The measured figures as the budgets file's `budgets` object.
     var json: String {
-        "{" + rows.map { "\"\($0.key)\": \(format($0.allocations))" }.joined(separator: ", ") + "}"
+        "{" + rows.map { "\"\($0.key)\": \(format($0.allocations, digits: 3))" }.joined(separator: ", ") + "}"
     }
 
     private func format(_ value: Double) -> String {

@@ -35,6 +35,13 @@ struct ChorusAlloc: AsyncParsableCommand {
     @Flag(help: "Print the measured figures as a budgets object, to paste into the budgets file.")
     var json = false
 
+    /// The build configuration, whose budgets apply.
+    #if DEBUG
+    static let buildConfiguration = "debug"
+    #else
+    static let buildConfiguration = "release"
+    #endif
+
     /// The whole run may not take longer than this (a hung node must not hang CI).
     static let deadlineSeconds = 300
 
@@ -42,10 +49,16 @@ struct ChorusAlloc: AsyncParsableCommand {
         // Fixed, so the counts do not depend on the machine's cores: how many loops a fan-out
         // touches is part of what is counted.
         NIOSingletons.groupLoopCountSuggestion = 2
+        // Each subscriber takes two descriptors (its client socket and the node's).
+        var files = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) == 0, files.rlim_cur < files.rlim_max {
+            files.rlim_cur = files.rlim_max
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files)
+        }
         guard AllocationCount.isActive else {
             throw ValidationError("allocations are not being counted: this binary's malloc is not the one the process uses (is CAllocCounter linked in?)")
         }
-        let budgets = try self.budgets.map { path in try Budgets(json: String(decoding: try readFile(path), as: UTF8.self)) }
+        let budgets = try self.budgets.map { path in try Budgets(json: String(decoding: try readFile(path), as: UTF8.self), configuration: Self.buildConfiguration) }
         DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Self.deadlineSeconds)) {
             print("chorus-alloc: gave up after \(Self.deadlineSeconds) s")
             Glibc.exit(3)
@@ -75,6 +88,7 @@ struct ChorusAlloc: AsyncParsableCommand {
             return measurements
         }
         let report = BudgetReport(measurements: measurements, budgets: budgets)
+        print("heap allocations per operation, \(Self.buildConfiguration) build (the fewest of \(runs) runs):")
         print(report.table)
         if json { print(report.json) }
         if !report.passed { throw ExitCode(1) }
