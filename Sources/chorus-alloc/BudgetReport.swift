@@ -20,8 +20,8 @@ struct BudgetReport {
         var rows = measurements.map { Row(key: $0.key, title: $0.title, allocations: $0.allocations, worst: $0.worst, bytes: $0.bytesPerOperation) }
         // The fan-out's growth per subscriber, between the two largest subscriber counts: the
         // figure that must stay at zero.
-        let fanOuts = measurements.compactMap { m in Int(m.key.dropFirst("fanout-".count)).map { (count: $0, m: m) } }
-            .filter { $0.m.key.hasPrefix("fanout-") }
+        let fanOuts = measurements
+            .compactMap { m in m.key.hasPrefix("fanout-") ? Int(m.key.dropFirst("fanout-".count)).map { (count: $0, m: m) } : nil }
             .sorted { $0.count < $1.count }
         if fanOuts.count >= 2 {
             let small = fanOuts[fanOuts.count - 2], large = fanOuts[fanOuts.count - 1]

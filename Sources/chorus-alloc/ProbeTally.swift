@@ -75,9 +75,3 @@ final class ProbeTally: Sendable {
         if let failure = state.withLock({ $0.failure }) { throw ProbeError(failure) }
     }
 }
-
-/// A probe client saw something other than what a healthy node answers.
-struct ProbeError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
