@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "ChorusTesting", targets: ["ChorusTesting"]),
         .executable(name: "chorus", targets: ["chorus"]),
         .executable(name: "chorus-bench", targets: ["chorus-bench"]),
+        .executable(name: "chorus-alloc", targets: ["chorus-alloc"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -182,6 +183,24 @@ let package = Package(
             dependencies: [
                 "ChorusBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Counts heap allocations by replacing malloc & co. Linked into `chorus-alloc` only: never
+        // into a library, since it replaces the allocator of the whole process.
+        .target(name: "CAllocCounter"),
+        // `chorus-alloc`: allocations per publish, per stream setup and per fan-out, against the
+        // committed budgets (`scripts/alloc-budgets.sh`, in CI).
+        .executableTarget(
+            name: "chorus-alloc",
+            dependencies: [
+                "CAllocCounter",
+                "ChorusCore",
+                "ChorusServer",
+                "ChorusTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

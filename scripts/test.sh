@@ -9,6 +9,8 @@ scripts/bootstrap.sh --browser
 deploy/kubernetes/validate.sh
 swift build --product chorus
 swift test
+# Heap allocations per stream setup, publish and fan-out against bench/alloc-budgets.json (~1 min).
+scripts/alloc-budgets.sh
 # The HTTP API against its description (schemathesis), and a short soak: 2 nodes and Redis under
 # stream churn, failing if memory, descriptors or connections trend upward.
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" scripts/api-check.sh

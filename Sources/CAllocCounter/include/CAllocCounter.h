@@ -1,0 +1,37 @@
+#ifndef C_ALLOC_COUNTER_H
+#define C_ALLOC_COUNTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/// Counts heap allocations in the process that links this target, for `chorus-alloc`.
+///
+/// Linking it replaces malloc, calloc, realloc, free and the aligned allocators of the whole
+/// process (the executable's definitions take precedence over glibc's for every shared library,
+/// the Swift runtime included); each one counts, then calls glibc's own (`__libc_malloc`, …).
+/// Link it into a measuring executable only, never into a library.
+
+/// Allocations (malloc, calloc, realloc, the aligned ones) made since the start, on threads that
+/// are not excluded.
+int64_t CAllocCounter_allocations(void);
+
+/// Bytes asked for by those allocations.
+int64_t CAllocCounter_allocatedBytes(void);
+
+/// Frees of a non-NULL pointer since the start, on threads that are not excluded.
+int64_t CAllocCounter_frees(void);
+
+/// Excludes (or includes again) the calling thread from the counts: the measuring program's own
+/// clients run on excluded threads so that only the node's work is counted.
+void CAllocCounter_setThreadExcluded(bool excluded);
+
+/// From now on writes the stack of every counted allocation to `fd` (`backtrace_symbols_fd`
+/// format, each followed by a `--` line); -1 stops. For finding where allocations come from, never
+/// while measuring: tracing is slow.
+void CAllocCounter_traceTo(int fd);
+
+/// Whether this process really counts: `false` if the allocator calls did not reach this
+/// target (for example, a link that did not export its symbols).
+bool CAllocCounter_isActive(void);
+
+#endif
