@@ -136,20 +136,10 @@ public final class RedisServer: @unchecked Sendable {
     /// Runs `redis-cli` against `127.0.0.1:port` (any Redis or Sentinel on loopback; over TLS with
     /// `tls`, showing its client certificate) and returns its output without the last newline.
     static func cli(port: Int, password: String? = nil, tls: TLSCertificates? = nil, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable("redis-cli"))
         var prefix = ["-h", "127.0.0.1", "-p", String(port)]
         if let password { prefix += ["--no-auth-warning", "-a", password] }
         if let tls { prefix += ["--tls", "--cacert", tls.caFile, "--cert", tls.clientCertificateFile, "--key", tls.clientKeyFile] }
-        process.arguments = prefix + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        var text = String(decoding: data, as: UTF8.self)
+        var text = try ToolRun.run(try executable("redis-cli"), prefix + arguments).output
         if text.hasSuffix("\n") { text.removeLast() }
         return text
     }

@@ -48,19 +48,9 @@ public final class TLSCertificates: Sendable {
     }
 
     private func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try RedisServer.executable("openssl"))
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw RedisServerError("openssl \(arguments.prefix(2).joined(separator: " ")) failed: \(String(decoding: data, as: UTF8.self))")
+        let (status, output) = try ToolRun.run(try RedisServer.executable("openssl"), arguments, in: directory)
+        guard status == 0 else {
+            throw RedisServerError("openssl \(arguments.prefix(2).joined(separator: " ")) failed: \(output)")
         }
     }
 }
