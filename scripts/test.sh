@@ -2,7 +2,8 @@
 # Installs what the tests need, then runs all of them: the Kubernetes manifests' validation, the
 # Swift suites (unit, Redis integration, multi-node cluster, Sentinel failover), schemathesis against
 # the OpenAPI description, a 2-minute soak, the demo's browser test (headless Chromium, two
-# users on two nodes) and the CORS browser test (a page on another origin, through chorus.js).
+# users on two nodes), the page-load gap browser test (a change made while the page's stream is
+# held back still reaches it, once) and the CORS browser test (a page on another origin, through chorus.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --browser
@@ -19,4 +20,5 @@ CHORUS_BIN="$(swift build --show-bin-path)/chorus" bench/soak.sh --minutes 2
 scripts/fuzz.sh 10
 scripts/fetch-htmx.sh .demo-assets
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" DEMO_ASSETS=.demo-assets python3 Tests/Browser/demo_test.py
+CHORUS_BIN="$(swift build --show-bin-path)/chorus" DEMO_ASSETS=.demo-assets python3 Tests/Browser/pageload_test.py
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" python3 Tests/Browser/cors_test.py

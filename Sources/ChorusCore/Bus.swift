@@ -32,6 +32,17 @@ public protocol Bus: Sendable {
     /// gets a reset rather than a silent gap or a muted stream.
     func replay(after id: EventID, limit: Int) async throws(BusError) -> Replay
 
+    /// The stream position now, in the id space of `Last-Event-ID`: the id of the newest event
+    /// the bus has published, or, before the first, an id that no event will have. A replay after
+    /// it is complete and holds exactly the events published after this call (while they are in
+    /// the history).
+    ///
+    /// A page reads it *before* it reads the data it renders and carries it to its stream
+    /// (`data-last-event-id`, or `lastEventId=` in the stream URL), so changes published while
+    /// it loads are replayed instead of lost. `nil` when the bus has no such id: a Redis bus
+    /// whose history stream does not exist yet (nothing was ever published, or Redis lost it).
+    func position() async throws(BusError) -> EventID?
+
     /// Delivers every message published from now on to `receiver`, in order, until the task is
     /// cancelled. Reconnection and gap filling, if the bus needs them, happen inside.
     func run(delivering receiver: some BusReceiver) async throws

@@ -125,6 +125,12 @@ public final class InMemoryBus: Bus {
         state.withLock { $0.history.replay(after: id, limit: limit) }
     }
 
+    /// The newest event's id or, before the first event, the history's floor (this bus's start):
+    /// ids are only ever issued above it, so a replay after it is complete.
+    public func position() async throws(BusError) -> EventID? {
+        state.withLock { $0.history.lastID ?? $0.history.floor }
+    }
+
     public func run(delivering receiver: some BusReceiver) async throws {
         let token = state.withLock { state in
             state.nextToken += 1

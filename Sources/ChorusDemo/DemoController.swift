@@ -9,7 +9,8 @@ import Hummingbird
 struct DemoController: Sendable {
     let app: DemoApp
 
-    /// `GET /?user=NAME`: the whole page for that user (a guest name is made up when none is given).
+    /// `GET /?user=NAME`: the whole page for that user (a guest name is made up when none is given),
+    /// with the stream position it was rendered at in `data-last-event-id` for chorus.js.
     func page(_ request: Request, context: ChorusRequestContext) async throws -> Response {
         guard let name = request.uri.queryParameters.get("user").map { String($0) }, !name.isEmpty else {
             let guest = "guest-" + String(UInt32.random(in: 0 ... .max) % 10_000)
@@ -21,7 +22,16 @@ struct DemoController: Sendable {
             scopes: [try ScopePattern(DemoApp.scope)],
             expiresAt: wallClockMilliseconds() + 12 * 3600 * 1000
         )
+        // The stream position first, then the data: a change stored after this read is published
+        // with a later id, so the page's stream replays it (no gap while the page loads).
+        let position: EventID?
+        do {
+            position = try await app.bus.position()
+        } catch {
+            throw APIError.unavailable("the stream position is unavailable: \(error.message)", retryAfterSeconds: 1)
+        }
         var data = try await DemoApp.context(store: app.store, bus: app.bus, user: user, presence: true)
+        data["position"] = position?.description ?? ""
         data["stream"] = "/events?scope=\(PercentEncoding.encode(DemoApp.scope))&token=\(token)"
         data["assets"] = ["htmx": app.assets.htmx, "sse": app.assets.sse] as [String: any Sendable]
         data["node"] = app.nodeID

@@ -44,7 +44,7 @@ enum DemoPageTemplate {
     <script src="/chorus.js" data-heartbeat-timeout="{{heartbeat_timeout}}"></script>
     </head>
     <body>
-    <main hx-ext="sse" sse-connect="{{stream}}" data-sse-state="connecting">
+    <main hx-ext="sse" sse-connect="{{stream}}" data-last-event-id="{{position}}" data-sse-state="connecting">
       <header>
         <h1>Chorus · live document</h1><span class="state"></span>
         <span class="you">you are <b id="me">{{me.name}}</b> on node <code>{{node}}</code></span>

@@ -1,8 +1,11 @@
+import ChorusCore
+
 /// Builders for htmx's SSE extension attributes and out-of-band fragments, so an app never
 /// writes attribute strings by hand. Every value is HTML-escaped.
 ///
 /// ```swift
 /// let container = Htmx.sseContainer(connect: "/events?scope=doc:1")      // hx-ext + sse-connect
+/// Htmx.sseContainer(connect: url, after: try await bus.position())      // + data-last-event-id
 /// "<div \(container.html)><h1 \(try Htmx.sseSwap("title").html)>…</h1></div>"
 /// Htmx.outOfBand(id: "title", tag: "h1", html: "Hello")                   // <h1 id="title" hx-swap-oob="true">Hello</h1>
 /// ```
@@ -46,6 +49,19 @@ public enum Htmx {
     /// `hx-ext="sse" sse-connect="url"`: what the element holding the connection needs.
     public static func sseContainer(connect url: String) -> [HTMLAttribute] {
         [sseExtension, sseConnect(url)]
+    }
+
+    /// `data-last-event-id="id"`: the stream position the page was rendered at (read with
+    /// `Bus.position()` *before* the page's data). chorus.js resumes the element's stream after
+    /// it, so what was published while the page loaded is replayed, not lost.
+    public static func lastEventID(_ position: EventID) -> HTMLAttribute {
+        HTMLAttribute("data-last-event-id", position.description)
+    }
+
+    /// `hx-ext="sse" sse-connect="url" data-last-event-id="position"`: a stream that resumes
+    /// where the page was rendered (no `data-last-event-id` when `position` is `nil`).
+    public static func sseContainer(connect url: String, after position: EventID?) -> [HTMLAttribute] {
+        sseContainer(connect: url) + (position.map { [lastEventID($0)] } ?? [])
     }
 
     /// `sse-swap="a,b"`: swap this element's content when one of these events arrives.

@@ -170,6 +170,13 @@ public final class RedisBus: Bus {
         try await history.replay(after: id, limit: limit)
     }
 
+    /// The newest entry of the history stream (`XREVRANGE … COUNT 1`): a replay after it is
+    /// complete, since the floor is never above the newest entry. `nil` while there is no stream:
+    /// no id is safe then, as the first publish makes its own id the floor.
+    public func position() async throws(BusError) -> EventID? {
+        try await history.lastID()
+    }
+
     /// Stores the entries (see ``PresenceScripts``) and publishes a join for each new one.
     public func addPresence(_ entries: [PresenceEntry]) async throws(BusError) {
         try await presenceStore.add(entries)

@@ -30,7 +30,19 @@ struct RedisHistory: Sendable {
 
     /// The id of the newest event in the history, `nil` if there is no history yet.
     func lastIDBlocking() throws(BusError) -> EventID? {
-        let reply = try pipeline.executeBlocking(.plain(["XREVRANGE", configuration.historyKey, "+", "-", "COUNT", "1"].map(RedisConnection.bytes)))
+        try lastID(from: pipeline.executeBlocking(lastIDCommand))
+    }
+
+    /// ``lastIDBlocking()`` for async callers: the bus's stream position.
+    func lastID() async throws(BusError) -> EventID? {
+        try lastID(from: await pipeline.execute(lastIDCommand))
+    }
+
+    private var lastIDCommand: RedisCommand {
+        .plain(["XREVRANGE", configuration.historyKey, "+", "-", "COUNT", "1"].map(RedisConnection.bytes))
+    }
+
+    private func lastID(from reply: RedisReply) throws(BusError) -> EventID? {
         if let message = reply.errorMessage { throw BusError(.backend, "redis refused to read the history: \(message)") }
         guard let entries = reply.array else { throw BusError(.backend, "unexpected reply to XREVRANGE: \(reply)") }
         return entries.first?.array?.first?.text.flatMap(EventID.init)

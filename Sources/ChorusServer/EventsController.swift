@@ -13,7 +13,7 @@ import Synchronization
 /// events for its scopes. The connection is in the cluster's presence list while it is open.
 ///
 /// In order: a `retry:` line; if the request carries `Last-Event-ID` (header, or `lastEventId`
-/// query parameter for clients that cannot set headers), every missed event that the delivery rule
+/// query parameter: the position a page was rendered with, see ``Bus/position()``), every missed event that the delivery rule
 /// lets through, or a `reset` event if the history no longer has them all (or never had the id);
 /// then live events, with heartbeat comments when idle. The connection is registered with the Hub
 /// *before* the history is read and live events already covered by the replay are dropped by id,
@@ -165,11 +165,21 @@ struct EventsController {
         }
     }
 
+    /// The id to resume after: the `Last-Event-ID` header, else the `lastEventId` query parameter
+    /// (a page rendered with the stream position, or a client that cannot set headers). The
+    /// header wins because a browser sends it on reconnect with the newest id it saw, while the
+    /// URL keeps the position the page was rendered with. Both are validated when given; empty
+    /// counts as absent.
     private func lastEventID(from request: Request) throws -> EventID? {
-        let text = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters.get("lastEventId").map { String($0) }
+        let query = try Self.eventID(request.uri.queryParameters.get("lastEventId").map { String($0) }, from: "the lastEventId parameter")
+        let header = try Self.eventID(request.headers[HTTPField.Name("Last-Event-ID")!], from: "Last-Event-ID")
+        return header ?? query
+    }
+
+    private static func eventID(_ text: String?, from source: String) throws -> EventID? {
         guard let text, !text.isEmpty else { return nil }
         guard let id = EventID(text) else {
-            throw APIError.badRequest("invalid-last-event-id", "Last-Event-ID '\(text.prefix(64))' is not an event id of the form <milliseconds>-<sequence>")
+            throw APIError.badRequest("invalid-last-event-id", "\(source) '\(text.prefix(64))' is not an event id of the form <milliseconds>-<sequence>")
         }
         return id
     }

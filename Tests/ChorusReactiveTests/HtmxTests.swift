@@ -8,6 +8,9 @@ struct HtmxTests {
     func attributes() throws {
         #expect(Htmx.sseContainer(connect: "/events?scope=doc:1&tab=\"x\"").html
             == #"hx-ext="sse" sse-connect="/events?scope=doc:1&amp;tab=&quot;x&quot;""#)
+        #expect(Htmx.sseContainer(connect: "/events?scope=a", after: EventID(milliseconds: 1700000000000, sequence: 3)).html
+            == #"hx-ext="sse" sse-connect="/events?scope=a" data-last-event-id="1700000000000-3""#)
+        #expect(Htmx.sseContainer(connect: "/events?scope=a", after: nil).html == #"hx-ext="sse" sse-connect="/events?scope=a""#)
         #expect(try Htmx.sseSwap("title", "refresh").description == #"sse-swap="title,refresh""#)
         #expect(try Htmx.sseClose("done").description == #"sse-close="done""#)
         #expect(Htmx.swapOOB(.innerHTML).description == #"hx-swap-oob="innerHTML""#)

@@ -51,6 +51,11 @@ struct BusContractTests {
     }
 
     @Test(arguments: BusKind.allCases)
+    func positionIsWhereAPageResumes(_ kind: BusKind) async throws {
+        try await withBuses(kind) { try await BusContract.positionIsWhereAPageResumes($0[0]) }
+    }
+
+    @Test(arguments: BusKind.allCases)
     func controlMessagesArrive(_ kind: BusKind) async throws {
         try await withBuses(kind) { try await BusContract.controlMessagesArrive($0[0]) }
     }

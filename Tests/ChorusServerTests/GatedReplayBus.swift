@@ -53,6 +53,7 @@ final class GatedReplayBus: Bus {
     }
 
     func publish(_ envelopes: [Envelope], idempotencyKey: String?) async throws(BusError) -> [EventID] { try await inner.publish(envelopes, idempotencyKey: idempotencyKey) }
+    func position() async throws(BusError) -> EventID? { try await inner.position() }
     func publish(_ control: ControlMessage) async throws(BusError) { try await inner.publish(control) }
     func run(delivering receiver: some BusReceiver) async throws { try await inner.run(delivering: receiver) }
     func addPresence(_ entries: [PresenceEntry]) async throws(BusError) { try await inner.addPresence(entries) }

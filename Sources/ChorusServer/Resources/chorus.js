@@ -8,6 +8,11 @@
  *   `data-heartbeat-timeout` ms (default 45000; a few of the node's heartbeat intervals), or a
  *   connection attempt got no answer in that time; it reconnects with capped, jittered backoff.
  * - Paused while the tab is hidden, resumed with `Last-Event-ID` when it is visible again.
+ * - No gap at page load: a page rendered with the stream position (`bus.position()` on the server)
+ *   puts it in `data-last-event-id` on the `sse-connect` element (or passes
+ *   `{lastEventId: "…"}` to `Chorus.connect`); the first connection resumes after it, so what
+ *   was published while the page loaded is replayed. Later connections resume after the newest
+ *   id seen, as always.
  * - A `close` event from the server with `"reconnect":false` (user closed), or a refusal (4xx),
  *   ends the stream for good: until the page is reloaded, a new source for the same URL (htmx's
  *   SSE extension makes one after every error) stays closed and never connects.
@@ -76,6 +81,17 @@
     };
   }
 
+  /* The `data-last-event-id` of `element`, or else of the `sse-connect` element for this URL. */
+  function renderedPosition(element, url) {
+    var elements = element ? [element] : document.querySelectorAll("[sse-connect],[data-sse-connect]");
+    for (var i = 0; i < elements.length; i++) {
+      var el = elements[i];
+      var connect = el.getAttribute("sse-connect") || el.getAttribute("data-sse-connect");
+      if (el === element || (connect && withSession(connect) === url)) return el.getAttribute("data-last-event-id");
+    }
+    return null;
+  }
+
   /* Stream URLs the server ended for good on this page (close with reconnect:false, or a 4xx). */
   var finished = {};
 
@@ -85,13 +101,14 @@
     this.url = withSession(url);
     this.withCredentials = true;
     this.readyState = 0;
-    this.lastEventId = "";
     this.onopen = this.onmessage = this.onerror = null;
     this.addEventListener = target.addEventListener.bind(target);
     this.removeEventListener = target.removeEventListener.bind(target);
     this.dispatchEvent = target.dispatchEvent.bind(target);
 
     var element = options && options.element;
+    // Where the page was rendered: the first connection resumes after it.
+    this.lastEventId = String((options && options.lastEventId) || renderedPosition(element, this.url) || "");
     var retry = 1000, attempt = 0, controller = null, retryTimer = null, watchdog = null, ended = false;
 
     function state(name) {
@@ -225,7 +242,8 @@
     session: session,
     /** The EventSource-compatible class. */
     EventSource: ChorusSource,
-    /** Opens a stream; `options.element` gets `data-sse-state`. */
+    /** Opens a stream; `options.element` gets `data-sse-state`; `options.lastEventId` (or the
+     *  element's `data-last-event-id`) is the position the page was rendered with. */
     connect: function (url, options) { return new ChorusSource(url, options); }
   };
 
