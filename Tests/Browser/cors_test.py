@@ -17,9 +17,7 @@ Every process it starts is stopped by PID; every wait is bounded (about 10 s in 
 """
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,8 +26,8 @@ import traceback
 import urllib.request
 
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.support.ui import WebDriverWait
+
+from demo_test import browser, free_port, set_hidden, start, started, wait_http, wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHORUS = os.environ.get("CHORUS_BIN", os.path.join(ROOT, ".build", "debug", "chorus"))
@@ -55,20 +53,6 @@ PAGE = """<!doctype html>
 </script>
 """
 
-started = []  # (name, Popen) of every process this test started
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(name, argv, log_dir):
-    log = open(os.path.join(log_dir, name + ".log"), "wb")
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    started.append((name, process))
-    return process
 
 
 def stop(process):
@@ -79,18 +63,6 @@ def stop(process):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def wait_http(url, what):
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{what} did not answer {url} within 30 s")
 
 
 def publish(node, data):
@@ -104,28 +76,6 @@ def publish(node, data):
 def connections(node):
     with urllib.request.urlopen(node + "/healthz", timeout=2) as response:
         return json.load(response)["connections"]
-
-
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-
-
-def wait_until(driver, what, condition):
-    try:
-        return WebDriverWait(driver, TIMEOUT, poll_frequency=0.05).until(lambda d: condition(d))
-    except Exception as error:
-        raise AssertionError(f"timed out after {TIMEOUT} s waiting for: {what}") from error
-
-
-def set_hidden(driver, hidden):
-    driver.execute_script(
-        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => arguments[0]});"
-        "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => arguments[0] ? 'hidden' : 'visible'});"
-        "document.dispatchEvent(new Event('visibilitychange'));", hidden)
 
 
 def got(driver):
