@@ -78,7 +78,7 @@ public struct ChorusNode: Sendable {
             return try await events.stream(request, context: context)
         })
         // After /events: an open stream must not count as a request that lasts an hour.
-        router.add(middleware: MetricsMiddleware())
+        if metrics.isEnabled { router.add(middleware: MetricsMiddleware()) }
         router.post("publish", use: metrics.publish.counting(publish.publish))
         router.post("users/:id/close", use: control.closeUser)
         router.get("presence/:scope", use: control.presence)

@@ -67,6 +67,7 @@ struct ChorusAlloc: AsyncParsableCommand {
             // No heartbeat tick during the measurements; room for the largest fan-out.
             $0.heartbeatInterval = .seconds(3600)
             $0.maximumConnections = 100_000
+            if getenv("ALLOC_METRICS_OFF") != nil { $0.metricsEnabled = false }
         } _: { node in
             let clients = try await ProbeClients.start(port: node.port)
             let scenarios = Scenarios(node: node, clients: clients, measurer: Measurer(clients: clients, runs: runs))
