@@ -374,9 +374,3 @@ final class StreamWriter: @unchecked Sendable {
         continuation?.resume(returning: StreamEnd(reason: reason, frames: framesWritten))
     }
 }
-
-/// How a stream ended: why, and how many frames its client was sent.
-struct StreamEnd: Sendable {
-    var reason: CloseReason
-    var frames: Int
-}
