@@ -15,8 +15,7 @@ public final class Hub: BusReceiver {
     private struct State {
         var connections: [Int: Connection] = [:]
         /// Per scope, its connections per event loop slot.
-        /// Keyed by exact bytes: `é` and `e` + U+0301 are two scopes.
-        var byScope: [ExactString: [[Int: Connection]]] = [:]
+        var byScope = ScopeIndex()
         /// Every connection per event loop slot (heartbeats, resets).
         var byLoop: [[Int: Connection]] = []
         /// One inbox per event loop seen so far; a connection's `loopSlot` indexes this.
@@ -54,12 +53,12 @@ public final class Hub: BusReceiver {
 
     /// The number of open connections subscribed to `scope`.
     public func connectionCount(scope: String) -> Int {
-        state.withLock { $0.byScope[ExactString(scope)]?.reduce(0) { $0 + $1.count } ?? 0 }
+        state.withLock { $0.byScope.count(of: scope) }
     }
 
     /// The identities of the open connections in `scope`.
     public func connections(in scope: String) -> [ConnectionInfo] {
-        state.withLock { $0.byScope[ExactString(scope)]?.flatMap { $0.values.map(\.info) } ?? [] }
+        state.withLock { $0.byScope.connections(in: scope) }.map(\.info)
     }
 
     /// Registers a connection whose stream is written on `channel`; from now on it receives live
@@ -76,10 +75,7 @@ public final class Hub: BusReceiver {
             state.connections[connection.id] = connection
             state.byLoop[slot][connection.id] = connection
             if subscription.info.expiresAt != nil { state.expiring[connection.id] = connection }
-            let loopCount = state.inboxes.count
-            for scope in subscription.scopes {
-                state.byScope[ExactString(scope), default: []].withSlot(slot, loopCount: loopCount) { $0[connection.id] = connection }
-            }
+            state.byScope.add(connection)
             return connection
         }
     }
@@ -91,11 +87,7 @@ public final class Hub: BusReceiver {
             guard state.connections.removeValue(forKey: connection.id) != nil else { return }
             state.expiring.removeValue(forKey: connection.id)
             state.byLoop[connection.loopSlot].removeValue(forKey: connection.id)
-            for scope in connection.subscription.scopes {
-                let key = ExactString(scope)
-                state.byScope[key]?[connection.loopSlot].removeValue(forKey: connection.id)
-                if state.byScope[key]?.allSatisfy(\.isEmpty) == true { state.byScope.removeValue(forKey: key) }
-            }
+            state.byScope.remove(connection)
         }
     }
 
@@ -127,7 +119,7 @@ public final class Hub: BusReceiver {
     }
 
     private func deliver(_ envelope: Envelope, into batches: inout [LoopBatch]) {
-        guard let perLoop = state.withLock({ $0.byScope[ExactString(envelope.scope)] }) else { return }
+        guard let perLoop = state.withLock({ $0.byScope.members(of: envelope.scope) }) else { return }
         let bytes: [UInt8]
         do {
             bytes = try SSEEncoder.encode(ServerSentEvent(envelope))
@@ -150,7 +142,7 @@ public final class Hub: BusReceiver {
     /// Sends the rendering of `change` to the connections of this node that the delivery rule
     /// gives it to, after everything received before it.
     func deliver(rendered change: Envelope, _ frames: RenderedFrames) {
-        guard let perLoop = state.withLock({ $0.byScope[ExactString(change.scope)] }) else { return }
+        guard let perLoop = state.withLock({ $0.byScope.members(of: change.scope) }) else { return }
         var batches: [LoopBatch] = []
         switch frames {
         case .shared(let bytes):
@@ -166,7 +158,7 @@ public final class Hub: BusReceiver {
     /// The users (`nil` for anonymous subscribers) of this node's connections that the delivery
     /// rule gives `envelope` to: whom a per-user rendering must be made for.
     func recipientUsers(of envelope: Envelope) -> Set<ExactString?> {
-        let perLoop = state.withLock { $0.byScope[ExactString(envelope.scope)] } ?? []
+        let perLoop = state.withLock { $0.byScope.members(of: envelope.scope) } ?? []
         var users: Set<ExactString?> = []
         for members in perLoop {
             for connection in members.values where DeliveryRule.delivers(envelope, toScopeMember: connection.info) {
@@ -179,7 +171,7 @@ public final class Hub: BusReceiver {
     /// Sends a presence change to the streams of its scope that asked for presence (not to the
     /// connection it is about).
     private func announce(_ name: String, _ entry: PresenceEntry, into batches: inout [LoopBatch]) {
-        guard let perLoop = state.withLock({ $0.byScope[ExactString(entry.scope)] }) else { return }
+        guard let perLoop = state.withLock({ $0.byScope.members(of: entry.scope) }) else { return }
         let frame = Outbound(id: nil, frame: ControlFrames.presence(name, entry))
         add(frame, to: perLoop, recipients: .presence(excluding: entry.connectionID), into: &batches)
     }
@@ -257,13 +249,5 @@ public final class Hub: BusReceiver {
                 for connection in members.values { connection.writer.heartbeatIfIdle() }
             }
         }
-    }
-}
-
-extension [[Int: Connection]] {
-    /// Mutates the dictionary of `slot`, growing the array to `loopCount` slots first.
-    fileprivate mutating func withSlot(_ slot: Int, loopCount: Int, _ body: (inout [Int: Connection]) -> Void) {
-        if count < loopCount { append(contentsOf: repeatElement([:], count: loopCount - count)) }
-        body(&self[slot])
     }
 }
