@@ -70,7 +70,8 @@ public final class Hub: BusReceiver {
             let slot = state.slot(of: channel.eventLoop, metrics: metrics.delivery)
             let connection = Connection(
                 id: state.nextID, presenceID: "\(instance)-\(state.nextID)", subscription: subscription,
-                wantsPresence: wantsPresence, writer: StreamWriter(channel: channel, capacity: queueCapacity, sendBufferBytes: sendBufferBytes, metrics: metrics.delivery), loopSlot: slot
+                wantsPresence: wantsPresence, writer: .makeBoxSendingValue(StreamWriter(channel: channel, capacity: queueCapacity, sendBufferBytes: sendBufferBytes, metrics: metrics.delivery), eventLoop: channel.eventLoop),
+                loopSlot: slot
             )
             state.connections[connection.id] = connection
             state.byLoop[slot][connection.id] = connection
@@ -246,7 +247,7 @@ public final class Hub: BusReceiver {
         let (inboxes, perLoop) = state.withLock { ($0.inboxes, $0.byLoop) }
         for (inbox, members) in zip(inboxes, perLoop) where !members.isEmpty {
             inbox.loop.execute {
-                for connection in members.values { connection.writer.heartbeatIfIdle() }
+                for connection in members.values { connection.writer.value.heartbeatIfIdle() }
             }
         }
     }

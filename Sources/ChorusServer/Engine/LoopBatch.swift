@@ -1,4 +1,5 @@
 import ChorusCore
+import NIOCore
 
 /// Deliveries for one event loop, run there in one go (see ``LoopInbox``): every frame written in
 /// order, then one flush per connection that got something. What it wrote is counted once for the
@@ -14,7 +15,7 @@ struct LoopBatch: Sendable {
         for delivery in deliveries {
             var written = 0
             for connection in delivery.members.values where delivery.recipients.admit(connection) {
-                let count = connection.writer.deliver(delivery.frame)
+                let count = connection.writer.value.deliver(delivery.frame)
                 if count > 0 {
                     written += 1
                     bytes += count
@@ -28,7 +29,7 @@ struct LoopBatch: Sendable {
         }
         for delivery in deliveries {
             for connection in delivery.members.values {
-                connection.writer.flushIfNeeded()
+                connection.writer.value.flushIfNeeded()
             }
         }
         metrics.delivered(frames: frames, bytes: bytes)
