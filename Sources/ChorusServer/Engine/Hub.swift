@@ -6,7 +6,7 @@ import Synchronization
 /// The node-local registry of SSE connections, indexed by scope.
 ///
 /// The Hub receives every bus message and encodes each event's SSE bytes once (framed as an HTTP
-/// chunk). Its index keeps each scope's connections per event loop, so a batch of bus messages
+/// chunk). Its index (``ScopeIndex``) keeps each scope's connections per event loop, so a batch of bus messages
 /// becomes one task per event loop (not one wake-up per connection) that applies the delivery rule
 /// and writes the shared buffer to each matching connection's socket, then flushes each once. A
 /// connection that cannot keep up is cut off, never silently skipped: it reconnects with
