@@ -29,9 +29,12 @@ import NIOHTTPTypes
 /// connection is reset, dropping what was queued for it, and the client comes back with
 /// `Last-Event-ID`.
 ///
-/// `@unchecked Sendable`: the mutable state is confined to `eventLoop`. Every method that touches it
-/// asserts it runs there (the Hub calls them from its loop tasks; the async entry points hop).
-final class StreamWriter: @unchecked Sendable {
+/// Not `Sendable`: its state belongs to its channel's event loop. Other threads hold it only in
+/// the `NIOLoopBoundBox` of its ``Connection``, whose every access checks that it runs on that loop
+/// (the Hub's loop tasks read it there; the entry points for any thread, in
+/// `NIOLoopBoundBox+StreamWriter.swift`, hop to the loop first). The chunk handler, in the
+/// channel's pipeline, calls it on the loop by NIO's contract.
+final class StreamWriter {
     private enum Phase {
         /// The replay is being written; live frames wait in `pending`.
         case starting
@@ -81,43 +84,6 @@ final class StreamWriter: @unchecked Sendable {
         self.capacity = capacity
         self.sendBufferBytes = sendBufferBytes
         self.metrics = metrics
-    }
-
-    // MARK: Any thread
-
-    /// Attaches to the socket and writes `frames` (the `retry:` line, the first replay page), also
-    /// when the stream was closed meanwhile with a close event (which follows them). Returns
-    /// `false` if there is nothing more to write before ``goLive(after:)``: the client left, or
-    /// the stream is being closed.
-    func begin(_ frames: [ByteBuffer]) async -> Bool {
-        await withCheckedContinuation { continuation in
-            eventLoop.execute { self.beginOnLoop(frames, continuation) }
-        }
-    }
-
-    /// Writes one more page of the replay, and returns once the socket has room for the next one:
-    /// `true` to go on, `false` once the stream is over or is being closed.
-    func continueReplay(_ frames: [ByteBuffer]) async -> Bool {
-        await withCheckedContinuation { continuation in
-            eventLoop.execute { self.writePage(frames, continuation) }
-        }
-    }
-
-    /// Writes what was delivered meanwhile that is newer than `lastEventID`, then goes live.
-    /// Returns when the stream ends, with the reason.
-    func goLive(after lastEventID: EventID?) async -> StreamEnd {
-        await withCheckedContinuation { continuation in
-            eventLoop.execute { self.goLiveOnLoop(after: lastEventID, continuation) }
-        }
-    }
-
-    /// Ends the stream in an orderly way: a close event first if the reason has one.
-    func close(_ reason: CloseReason) {
-        if eventLoop.inEventLoop {
-            closeOnLoop(reason)
-        } else {
-            eventLoop.execute { self.closeOnLoop(reason) }
-        }
     }
 
     // MARK: On the event loop
@@ -217,7 +183,7 @@ final class StreamWriter: @unchecked Sendable {
         sink = .socket(context, chunked: chunked)
     }
 
-    private func beginOnLoop(_ frames: [ByteBuffer], _ continuation: CheckedContinuation<Bool, Never>) {
+    func beginOnLoop(_ frames: [ByteBuffer], _ continuation: CheckedContinuation<Bool, Never>) {
         guard closeReason == nil || closeReason?.sendsCloseEvent == true, channel.isActive, attachSink() else {
             closeOnLoop(.clientGone)
             return continuation.resume(returning: false)
@@ -229,7 +195,7 @@ final class StreamWriter: @unchecked Sendable {
         writePage(frames, continuation, evenIfClosing: true)
     }
 
-    private func writePage(_ frames: [ByteBuffer], _ continuation: CheckedContinuation<Bool, Never>, evenIfClosing: Bool = false) {
+    func writePage(_ frames: [ByteBuffer], _ continuation: CheckedContinuation<Bool, Never>, evenIfClosing: Bool = false) {
         guard phase == .starting, closeReason == nil || evenIfClosing else { return continuation.resume(returning: false) }
         for frame in frames { write(Outbound(id: nil, frame: frame)) }
         flushIfNeeded()
@@ -247,7 +213,7 @@ final class StreamWriter: @unchecked Sendable {
         return false
     }
 
-    private func goLiveOnLoop(after lastEventID: EventID?, _ continuation: CheckedContinuation<StreamEnd, Never>) {
+    func goLiveOnLoop(after lastEventID: EventID?, _ continuation: CheckedContinuation<StreamEnd, Never>) {
         guard phase == .starting else { return continuation.resume(returning: StreamEnd(reason: closeReason ?? .clientGone, frames: framesWritten)) }
         ended = continuation
         if let closeReason, !closeReason.sendsCloseEvent { return finish(closeReason) }
@@ -282,7 +248,8 @@ final class StreamWriter: @unchecked Sendable {
             return sink != nil
         } catch ChannelPipelineError.notFound {
             sink = .parts
-            channel.closeFuture.whenComplete { _ in self.eventLoop.execute { self.clientGone() } }
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            channel.closeFuture.whenComplete { _ in bound.eventLoop.execute { bound.value.clientGone() } }
             return true
         } catch {
             return false
@@ -311,7 +278,7 @@ final class StreamWriter: @unchecked Sendable {
         return count
     }
 
-    private func closeOnLoop(_ reason: CloseReason) {
+    func closeOnLoop(_ reason: CloseReason) {
         eventLoop.assertInEventLoop()
         switch phase {
         case .ended:
@@ -373,10 +340,4 @@ final class StreamWriter: @unchecked Sendable {
         ended = nil
         continuation?.resume(returning: StreamEnd(reason: reason, frames: framesWritten))
     }
-}
-
-/// How a stream ended: why, and how many frames its client was sent.
-struct StreamEnd: Sendable {
-    var reason: CloseReason
-    var frames: Int
 }

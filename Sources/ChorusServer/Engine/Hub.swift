@@ -6,7 +6,7 @@ import Synchronization
 /// The node-local registry of SSE connections, indexed by scope.
 ///
 /// The Hub receives every bus message and encodes each event's SSE bytes once (framed as an HTTP
-/// chunk). Its index keeps each scope's connections per event loop, so a batch of bus messages
+/// chunk). Its index (``ScopeIndex``) keeps each scope's connections per event loop, so a batch of bus messages
 /// becomes one task per event loop (not one wake-up per connection) that applies the delivery rule
 /// and writes the shared buffer to each matching connection's socket, then flushes each once. A
 /// connection that cannot keep up is cut off, never silently skipped: it reconnects with
@@ -15,8 +15,7 @@ public final class Hub: BusReceiver {
     private struct State {
         var connections: [Int: Connection] = [:]
         /// Per scope, its connections per event loop slot.
-        /// Keyed by exact bytes: `é` and `e` + U+0301 are two scopes.
-        var byScope: [ExactString: [[Int: Connection]]] = [:]
+        var byScope = ScopeIndex()
         /// Every connection per event loop slot (heartbeats, resets).
         var byLoop: [[Int: Connection]] = []
         /// One inbox per event loop seen so far; a connection's `loopSlot` indexes this.
@@ -54,12 +53,12 @@ public final class Hub: BusReceiver {
 
     /// The number of open connections subscribed to `scope`.
     public func connectionCount(scope: String) -> Int {
-        state.withLock { $0.byScope[ExactString(scope)]?.reduce(0) { $0 + $1.count } ?? 0 }
+        state.withLock { $0.byScope.count(of: scope) }
     }
 
     /// The identities of the open connections in `scope`.
     public func connections(in scope: String) -> [ConnectionInfo] {
-        state.withLock { $0.byScope[ExactString(scope)]?.flatMap { $0.values.map(\.info) } ?? [] }
+        state.withLock { $0.byScope.connections(in: scope) }.map(\.info)
     }
 
     /// Registers a connection whose stream is written on `channel`; from now on it receives live
@@ -71,15 +70,13 @@ public final class Hub: BusReceiver {
             let slot = state.slot(of: channel.eventLoop, metrics: metrics.delivery)
             let connection = Connection(
                 id: state.nextID, presenceID: "\(instance)-\(state.nextID)", subscription: subscription,
-                wantsPresence: wantsPresence, writer: StreamWriter(channel: channel, capacity: queueCapacity, sendBufferBytes: sendBufferBytes, metrics: metrics.delivery), loopSlot: slot
+                wantsPresence: wantsPresence, writer: .makeBoxSendingValue(StreamWriter(channel: channel, capacity: queueCapacity, sendBufferBytes: sendBufferBytes, metrics: metrics.delivery), eventLoop: channel.eventLoop),
+                loopSlot: slot
             )
             state.connections[connection.id] = connection
             state.byLoop[slot][connection.id] = connection
             if subscription.info.expiresAt != nil { state.expiring[connection.id] = connection }
-            let loopCount = state.inboxes.count
-            for scope in subscription.scopes {
-                state.byScope[ExactString(scope), default: []].withSlot(slot, loopCount: loopCount) { $0[connection.id] = connection }
-            }
+            state.byScope.add(connection)
             return connection
         }
     }
@@ -91,11 +88,7 @@ public final class Hub: BusReceiver {
             guard state.connections.removeValue(forKey: connection.id) != nil else { return }
             state.expiring.removeValue(forKey: connection.id)
             state.byLoop[connection.loopSlot].removeValue(forKey: connection.id)
-            for scope in connection.subscription.scopes {
-                let key = ExactString(scope)
-                state.byScope[key]?[connection.loopSlot].removeValue(forKey: connection.id)
-                if state.byScope[key]?.allSatisfy(\.isEmpty) == true { state.byScope.removeValue(forKey: key) }
-            }
+            state.byScope.remove(connection)
         }
     }
 
@@ -127,7 +120,7 @@ public final class Hub: BusReceiver {
     }
 
     private func deliver(_ envelope: Envelope, into batches: inout [LoopBatch]) {
-        guard let perLoop = state.withLock({ $0.byScope[ExactString(envelope.scope)] }) else { return }
+        guard let perLoop = state.withLock({ $0.byScope.members(of: envelope.scope) }) else { return }
         let bytes: [UInt8]
         do {
             bytes = try SSEEncoder.encode(ServerSentEvent(envelope))
@@ -150,7 +143,7 @@ public final class Hub: BusReceiver {
     /// Sends the rendering of `change` to the connections of this node that the delivery rule
     /// gives it to, after everything received before it.
     func deliver(rendered change: Envelope, _ frames: RenderedFrames) {
-        guard let perLoop = state.withLock({ $0.byScope[ExactString(change.scope)] }) else { return }
+        guard let perLoop = state.withLock({ $0.byScope.members(of: change.scope) }) else { return }
         var batches: [LoopBatch] = []
         switch frames {
         case .shared(let bytes):
@@ -166,7 +159,7 @@ public final class Hub: BusReceiver {
     /// The users (`nil` for anonymous subscribers) of this node's connections that the delivery
     /// rule gives `envelope` to: whom a per-user rendering must be made for.
     func recipientUsers(of envelope: Envelope) -> Set<ExactString?> {
-        let perLoop = state.withLock { $0.byScope[ExactString(envelope.scope)] } ?? []
+        let perLoop = state.withLock { $0.byScope.members(of: envelope.scope) } ?? []
         var users: Set<ExactString?> = []
         for members in perLoop {
             for connection in members.values where DeliveryRule.delivers(envelope, toScopeMember: connection.info) {
@@ -179,7 +172,7 @@ public final class Hub: BusReceiver {
     /// Sends a presence change to the streams of its scope that asked for presence (not to the
     /// connection it is about).
     private func announce(_ name: String, _ entry: PresenceEntry, into batches: inout [LoopBatch]) {
-        guard let perLoop = state.withLock({ $0.byScope[ExactString(entry.scope)] }) else { return }
+        guard let perLoop = state.withLock({ $0.byScope.members(of: entry.scope) }) else { return }
         let frame = Outbound(id: nil, frame: ControlFrames.presence(name, entry))
         add(frame, to: perLoop, recipients: .presence(excluding: entry.connectionID), into: &batches)
     }
@@ -254,16 +247,8 @@ public final class Hub: BusReceiver {
         let (inboxes, perLoop) = state.withLock { ($0.inboxes, $0.byLoop) }
         for (inbox, members) in zip(inboxes, perLoop) where !members.isEmpty {
             inbox.loop.execute {
-                for connection in members.values { connection.writer.heartbeatIfIdle() }
+                for connection in members.values { connection.writer.value.heartbeatIfIdle() }
             }
         }
-    }
-}
-
-extension [[Int: Connection]] {
-    /// Mutates the dictionary of `slot`, growing the array to `loopCount` slots first.
-    fileprivate mutating func withSlot(_ slot: Int, loopCount: Int, _ body: (inout [Int: Connection]) -> Void) {
-        if count < loopCount { append(contentsOf: repeatElement([:], count: loopCount - count)) }
-        body(&self[slot])
     }
 }

@@ -1,4 +1,5 @@
 import ChorusCore
+import NIOCore
 
 /// One SSE connection as the Hub sees it: what it subscribed to, who it is, and the writer that
 /// puts its frames on its socket.
@@ -6,7 +7,8 @@ final class Connection: Sendable {
     /// Unique within the node.
     let id: Int
     let subscription: Subscription
-    let writer: StreamWriter
+    /// Used on the connection's event loop only; the box checks it.
+    let writer: NIOLoopBoundBox<StreamWriter>
     /// This connection's id in the cluster-wide presence list.
     let presenceID: String
     /// Whether the client asked for `join`/`leave` events (`presence=1`).
@@ -14,7 +16,7 @@ final class Connection: Sendable {
     /// The Hub's index of the connection's event loop (see ``Hub``).
     let loopSlot: Int
 
-    init(id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, writer: StreamWriter, loopSlot: Int) {
+    init(id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, writer: NIOLoopBoundBox<StreamWriter>, loopSlot: Int) {
         self.id = id
         self.presenceID = presenceID
         self.wantsPresence = wantsPresence
