@@ -191,7 +191,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test support: the Bus contract, a node in the test's process (TestNode), free ports,
-        // child processes (nodes, redis-server), waiting for readiness.
+        // child processes (nodes, redis-server, an nginx proxy), waiting for readiness.
         .target(
             name: "ChorusTesting",
             dependencies: [

@@ -8,7 +8,7 @@ import AsyncHTTPClient
 /// app, share it between clients, and shut it down when the app stops.
 ///
 /// ```swift
-/// let http = try ChorusClient.makeHTTPClient()  // or HTTPClient.shared, never shut down
+/// let http = ChorusClient.makeHTTPClient()  // or HTTPClient.shared, which is never shut down
 /// let chorus = try ChorusClient(baseURL: "https://example.com/chorus/", httpClient: http,
 ///                               options: .init(publisherKey: key))
 /// do {

@@ -10,7 +10,7 @@ struct PublishCommand: AsyncParsableCommand {
         abstract: "Publish one event to a node and print its id."
     )
 
-    @Option(help: "The node's base URL. [CHORUS_URL, default http://127.0.0.1:8080]")
+    @Option(help: "The node's base URL, http(s)://host[:port][/prefix/] (a proxy may serve it under a path). [CHORUS_URL, default http://127.0.0.1:8080]")
     var url: String?
 
     @Option(help: "A publisher key of the node (sent as Authorization: Bearer). Not needed for a node in development mode on this machine. [CHORUS_PUBLISHER_KEY]")

@@ -40,6 +40,22 @@ struct ClientOperationsTests {
         }
     }
 
+    @Test("leaving the loop over a stream closes its connection: the node sees the subscriber go")
+    func leavingTheLoopCloses() async throws {
+        try await withNode { node in
+            try await withHTTPClient { http in
+                let client = try ChorusClient(baseURL: "http://127.0.0.1:\(node.port)", httpClient: http, options: .init(publisherKey: LocalCluster.publisherKey))
+                let reader = Task {
+                    for try await event in try await client.events(scopes: ["room"], session: "reader") where event.data == "stop" { break }
+                }
+                #expect(await eventually { (try? await client.presence(scope: "room"))?.count == 1 })
+                _ = try await client.publish([Envelope(scope: "room", data: "stop")])
+                try await reader.value
+                #expect(await eventually { (try? await client.presence(scope: "room"))?.isEmpty == true })
+            }
+        }
+    }
+
     @Test("a stream resumes after lastEventID with exactly what came after it")
     func resume() async throws {
         try await withNode { node in
