@@ -46,6 +46,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The Swift client for backends: TLS, a keep-alive pool, timeouts.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // hiredis, from Debian's libhiredis-dev. Nothing but the module map and its header.
@@ -138,11 +140,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // A small HTTP/1.1 client on SwiftNIO: publishing to a node and reading its SSE streams.
+        // The Swift client for backends on AsyncHTTPClient (`ChorusClient`: publish with retries,
+        // presence, close-user, streams), and the small raw HTTP/1.1 client on SwiftNIO the tests use.
         .target(
             name: "ChorusClient",
             dependencies: [
                 "ChorusCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -205,7 +210,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test support: the Bus contract, a node in the test's process (TestNode), free ports,
-        // child processes (nodes, redis-server), waiting for readiness.
+        // child processes (nodes, redis-server, an nginx proxy), waiting for readiness.
         .target(
             name: "ChorusTesting",
             dependencies: [
@@ -254,6 +259,19 @@ let package = Package(
         .testTarget(
             name: "ChorusClusterTests",
             dependencies: ["chorus", "ChorusClient", "ChorusTesting", "ChorusAuth"],
+            swiftSettings: testSwiftSettings
+        ),
+        // The backend client against real nodes, over TLS through a proxy, across a Redis outage.
+        .testTarget(
+            name: "ChorusClientTests",
+            dependencies: [
+                "chorus",
+                "ChorusClient",
+                "ChorusTesting",
+                "ChorusCore",
+                "ChorusAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -9,7 +9,9 @@ set -euo pipefail
 # redis-sentinel: the failover test runs Sentinels (it starts them as `redis-server --sentinel`,
 # the same binary, so the package is for operators and for parity with production).
 # openssl: the TLS tests make their CA and certificates with it (ChorusTesting/TLSCertificates).
-packages=(libhiredis-dev redis-server redis-sentinel redis-tools pkg-config openssl)
+# nginx-light: the Swift client's tests put a TLS proxy with a path prefix in front of a node
+# (ChorusTesting/NginxProxy); they start their own nginx, the packaged service is not needed.
+packages=(libhiredis-dev redis-server redis-sentinel redis-tools pkg-config openssl nginx-light)
 # Chromium gets its recommended packages too (fonts among them): a page must render as a user sees it.
 browser_packages=()
 browser=false
@@ -40,7 +42,10 @@ if $browser && ! python3 -c 'import selenium' 2>/dev/null; then
     python3 -m pip install --quiet --root-user-action=ignore 'selenium>=4.20,<5'
 fi
 
-# The test suites start their own redis-server processes; the packaged service is not needed.
+# The test suites start their own redis-server and nginx processes; the packaged services are not needed.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+    systemctl stop nginx || true
+fi
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
     systemctl stop redis-server || true
 fi

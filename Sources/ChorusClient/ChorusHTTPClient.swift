@@ -3,9 +3,11 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A small HTTP/1.1 client for Chorus nodes, on SwiftNIO: publish events, open SSE streams.
+/// A small raw HTTP/1.1 client for Chorus nodes, on SwiftNIO: any request, one connection each,
+/// `http://` only, no retries. The tests use it to send exactly the bytes they mean to.
 ///
-/// Used by `chorus publish`, by the tests, and by Swift apps that publish to a remote node.
+/// Backends use ``ChorusClient`` instead: TLS, a keep-alive pool, a base URL with a path,
+/// retries that reuse the idempotency key, typed errors.
 public struct ChorusHTTPClient: Sendable {
     /// The node.
     public let endpoint: Endpoint

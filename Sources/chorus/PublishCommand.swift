@@ -10,7 +10,7 @@ struct PublishCommand: AsyncParsableCommand {
         abstract: "Publish one event to a node and print its id."
     )
 
-    @Option(help: "The node's base URL. [CHORUS_URL, default http://127.0.0.1:8080]")
+    @Option(help: "The node's base URL, http(s)://host[:port][/prefix/] (a proxy may serve it under a path). [CHORUS_URL, default http://127.0.0.1:8080]")
     var url: String?
 
     @Option(help: "A publisher key of the node (sent as Authorization: Bearer). Not needed for a node in development mode on this machine. [CHORUS_PUBLISHER_KEY]")
@@ -41,10 +41,9 @@ struct PublishCommand: AsyncParsableCommand {
     var retries: Int = 4
 
     func run() async throws {
-        let base = flagOrVariable(url, "CHORUS_URL") ?? "http://127.0.0.1:8080"
-        let endpoint: Endpoint
+        let baseURL: BaseURL
         do {
-            endpoint = try Endpoint(url: base)
+            baseURL = try BaseURL(flagOrVariable(url, "CHORUS_URL") ?? "http://127.0.0.1:8080")
         } catch {
             throw ValidationError("--url: \(error.message)")
         }
@@ -57,24 +56,24 @@ struct PublishCommand: AsyncParsableCommand {
             throw ValidationError("--idempotency-key: \(problem)")
         }
         guard (0...100).contains(retries) else { throw ValidationError("--retries must be between 0 and 100") }
-        // A key of our own even when none was given, so that our own retries cannot publish twice.
-        let key = idempotencyKey ?? IdempotencyKey.random()
-        let client = ChorusHTTPClient(endpoint: endpoint, bearerToken: flagOrVariable(self.key, "CHORUS_PUBLISHER_KEY"))
-        var delay = Duration.milliseconds(500)
-        for attempt in 0...retries {
-            do {
-                let ids = try await client.publish([envelope], idempotencyKey: key)
-                print(ids.map(\.description).joined(separator: "\n"))
-                return
-            } catch let error as ChorusClientError where attempt < retries && (error.status == nil || error.status == 503) {
-                let wait = error.retryAfterSeconds.map { Duration.seconds(min(max($0, 0), 30)) } ?? delay
-                FileHandle.standardError.write(Data("chorus publish: \(error); retrying in \(wait) with idempotency key \(key)\n".utf8))
-                try await Task.sleep(for: wait)
-                delay = min(delay * 2, .seconds(8))
-            } catch {
-                FileHandle.standardError.write(Data("chorus publish: \(error)\n".utf8))
-                throw ExitCode.failure
+        // Waits as before: Retry-After, or 0.5 s doubling up to 8 s, without jitter (one publisher).
+        let options = ChorusClient.Options(
+            publisherKey: flagOrVariable(self.key, "CHORUS_PUBLISHER_KEY"),
+            retry: RetryPolicy(maximumAttempts: retries + 1, jitter: false),
+            onRetry: { attempt in
+                FileHandle.standardError.write(Data("chorus publish: \(attempt.error); retrying in \(attempt.delay) with idempotency key \(attempt.idempotencyKey ?? "-")\n".utf8))
             }
+        )
+        do {
+            // Without --idempotency-key the client makes up a key, the same for every retry, so
+            // that our own retries cannot publish twice.
+            let ids = try await ChorusClient.withClient(baseURL: baseURL, options: options) { client in
+                try await client.publish([envelope], idempotencyKey: idempotencyKey)
+            }
+            print(ids.map(\.description).joined(separator: "\n"))
+        } catch {
+            FileHandle.standardError.write(Data("chorus publish: \(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }
