@@ -177,7 +177,15 @@ public final class RedisServer: @unchecked Sendable {
             guard child.isRunning else {
                 throw RedisServerError("redis-server on port \(port) exited: \(child.output.suffix(500))")
             }
-            if FreePort.isListening(port), (try? cli("PING")) == "PONG" { return }
+            // Ours, not another test's server that took the port first (ours then fails to bind
+            // and exits, possibly after this check): the answering process must be our child.
+            if FreePort.isListening(port), (try? cli("PING")) == "PONG" {
+                guard (try? cli("INFO", "server"))?.contains("process_id:\(child.pid)\r") == true else {
+                    await child.stop()
+                    throw RedisServerError("port \(port) is taken by another redis-server")
+                }
+                return
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         await child.stop()
