@@ -268,27 +268,27 @@ def run(log_dir):
             driver.quit()
 
 
-def main():
+def run_browser_test(run, name):
+    """Checks the binary and the htmx files, runs `run(log_dir)`, and on failure prints the end of
+    every started process's log; stops them all either way. Shared by the browser tests."""
     if not os.access(CHORUS, os.X_OK):
         sys.exit(f"no chorus binary at {CHORUS}: run `swift build` first or set CHORUS_BIN")
-    for name in ("htmx.min.js", "sse.js"):
-        if not os.path.isfile(os.path.join(ASSETS, name)):
-            sys.exit(f"no {name} in {ASSETS}: run scripts/fetch-htmx.sh {ASSETS} or set DEMO_ASSETS")
-    log_dir = tempfile.mkdtemp(prefix="chorus-browser-")
+    for asset in ("htmx.min.js", "sse.js"):
+        if not os.path.isfile(os.path.join(ASSETS, asset)):
+            sys.exit(f"no {asset} in {ASSETS}: run scripts/fetch-htmx.sh {ASSETS} or set DEMO_ASSETS")
+    log_dir = tempfile.mkdtemp(prefix=f"chorus-{name}-")
     try:
         run(log_dir)
-        print("browser test passed")
+        print(f"{name} browser test passed")
     except BaseException:
         traceback.print_exc()
-        for name, _ in started:
-            path = os.path.join(log_dir, name + ".log")
-            print(f"---- last lines of {name}.log", file=sys.stderr)
-            with open(path, errors="replace") as log:
-                print("".join(log.readlines()[-25:]), file=sys.stderr)
+        for process_name, _ in started:
+            with open(os.path.join(log_dir, process_name + ".log"), errors="replace") as log:
+                print(f"---- last lines of {process_name}.log\n" + "".join(log.readlines()[-25:]), file=sys.stderr)
         sys.exit(1)
     finally:
         stop_all()
 
 
 if __name__ == "__main__":
-    main()
+    run_browser_test(run, "demo")

@@ -11,10 +11,6 @@ One node with the in-memory bus; about 10 s. Every process it starts is stopped 
 
     CHORUS_BIN=.build/debug/chorus DEMO_ASSETS=.demo-assets python3 Tests/Browser/pageload_test.py
 """
-import os
-import sys
-import tempfile
-import traceback
 import urllib.parse
 import urllib.request
 
@@ -80,25 +76,5 @@ def run(log_dir):
         driver.quit()
 
 
-def main():
-    if not os.access(CHORUS, os.X_OK):
-        sys.exit(f"no chorus binary at {CHORUS}: run `swift build` first or set CHORUS_BIN")
-    for name in ("htmx.min.js", "sse.js"):
-        if not os.path.isfile(os.path.join(ASSETS, name)):
-            sys.exit(f"no {name} in {ASSETS}: run scripts/fetch-htmx.sh {ASSETS} or set DEMO_ASSETS")
-    log_dir = tempfile.mkdtemp(prefix="chorus-pageload-")
-    try:
-        run(log_dir)
-        print("page-load browser test passed")
-    except BaseException:
-        traceback.print_exc()
-        for name, _ in common.started:
-            with open(os.path.join(log_dir, name + ".log"), errors="replace") as log:
-                print(f"---- last lines of {name}.log\n" + "".join(log.readlines()[-25:]), file=sys.stderr)
-        sys.exit(1)
-    finally:
-        common.stop_all()
-
-
 if __name__ == "__main__":
-    main()
+    common.run_browser_test(run, "page-load")
