@@ -58,7 +58,7 @@ struct SentinelFailoverTests {
             let publisher = Publisher(nodes: nodes)
             let oldPrimary = group.primary.port
             let started = nodes
-            let killer = Task { () -> [Bool] in
+            let killer = Task { () -> (notReady: [Bool], promoted: Bool) in
                 _ = await eventually { publisher.state.withLock { $0.accepted.count } >= 15 }
                 await group.primary.kill9()
                 var notReady: [Bool] = []
@@ -67,9 +67,9 @@ struct SentinelFailoverTests {
                 }
                 // Once the replica is promoted, the old primary comes back and the Sentinels make
                 // it the new primary's replica: `--redis-replicas-ack 1` can be met again.
-                _ = await eventually(timeout: .seconds(30)) { group.currentPrimaryPort() == group.replica.port }
+                let promoted = await eventually(timeout: .seconds(30)) { group.currentPrimaryPort() == group.replica.port }
                 try? await group.primary.restart()
-                return notReady
+                return (notReady, promoted)
             }
             await withTaskGroup(of: Void.self) { tasks in
                 for p in 0..<2 {
@@ -81,8 +81,11 @@ struct SentinelFailoverTests {
                     }
                 }
             }
-            #expect(await killer.value == [true, true], "/readyz is 503 on both nodes during the switch")
-            #expect(group.currentPrimaryPort() == group.replica.port, "the sentinels promoted the replica (primary was \(oldPrimary))")
+            let switched = await killer.value
+            #expect(switched.notReady == [true, true], "/readyz is 503 on both nodes during the switch")
+            // Seen at the time, not at the end: on a loaded machine the Sentinels sometimes fail
+            // over a second time, back to the restarted old primary; the nodes must follow that too.
+            #expect(switched.promoted, "the sentinels promoted the replica (primary was \(oldPrimary))")
             for node in nodes {
                 #expect(await eventually(timeout: .seconds(30)) { (try? await node.client.send(.GET, "/readyz").status) == 200 }, "the node follows the new primary")
             }
