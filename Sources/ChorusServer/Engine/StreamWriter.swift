@@ -185,7 +185,7 @@ final class StreamWriter {
     }
 
     func beginOnLoop(_ frames: [ByteBuffer], _ continuation: CheckedContinuation<Bool, Never>) {
-        guard closeReason == nil || closeReason?.sendsCloseEvent == true, channel.isActive, attachSink() else {
+        guard closeReason == nil || closeReason?.sendsCloseEvent == true, channel.isActive, sink != nil || attachSink() else {
             closeOnLoop(.clientGone)
             return continuation.resume(returning: false)
         }

@@ -1,6 +1,9 @@
 import HTTPTypes
+import HummingbirdCore
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// Serves `GET /events` below Hummingbird's request loop, so that an open stream is a few small
 /// objects on its connection's event loop and no task.
@@ -55,6 +58,8 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     private var hummingbirdResponsesOpen = 0
     /// A stream request waiting for Hummingbird's earlier responses to end.
     private var heldHead: HTTPRequest?
+    /// Whether the stream's response is chunked (not to an HTTP/1.0 client).
+    private var chunked = true
 
     init(responder: EventsResponder, verdict: EventLoopPromise<Verdict>) {
         self.responder = responder
@@ -82,6 +87,8 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // A stream's connection has no HTTP decoder left: what the client sends is bytes.
+        if case .streaming = mode { return }
         let part = unwrapInboundIn(data)
         switch mode {
         case .streaming:
@@ -156,11 +163,33 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         responder.respond(to: head, on: context.channel, interceptor: NIOLoopBound(self, eventLoop: context.eventLoop))
     }
 
-    /// Writes the stream's response head; the stream's frames follow (see ``PreparedStream``).
-    func startStream(_ head: HTTPResponse) {
+    /// Writes the stream's response head and makes the connection the stream's: its frames go
+    /// out through a ``StreamChunkHandler`` next to the socket (see ``PreparedStream``), and the
+    /// HTTP handlers, which have nothing left to do on it, leave the pipeline (what a stream
+    /// keeps in memory is what the stream needs).
+    func startStream(_ head: HTTPResponse, writer: StreamWriter) {
         mode = .streaming
         decide(.stream)
-        context?.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        guard let context, context.channel.isActive else { return }
+        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        let pipeline = context.pipeline.syncOperations
+        // An HTTP/1.0 client gets the body bare, and the connection's end as the stream's.
+        chunked = !((try? pipeline.handler(type: HTTPVersionHandler.self))?.respondingToHTTP10 ?? false)
+        try? pipeline.addHandler(StreamChunkHandler(writer: writer, chunked: chunked), position: .first)
+        Self.removeHTTPHandlers(from: pipeline)
+    }
+
+    /// Takes out the handlers of HTTP requests and responses, in front of this one.
+    private static func removeHTTPHandlers(from pipeline: ChannelPipeline.SynchronousOperations) {
+        func remove<Handler: RemovableChannelHandler>(_ type: Handler.Type) {
+            if let context = try? pipeline.context(handlerType: type) { pipeline.removeHandler(context: context, promise: nil) }
+        }
+        remove(ByteToMessageHandler<HTTPRequestDecoder>.self)
+        remove(HTTPResponseEncoder.self)
+        remove(HTTPVersionHandler.self)
+        remove(HTTP1ToHTTPServerCodec.self)
+        remove(IdleConnectionHandler.self)
+        remove(HTTPConnectionStateHandler.self)
     }
 
     /// Writes a stream request's answer that is not a stream (an error), then serves the
@@ -179,11 +208,14 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         decide(.hummingbird)
     }
 
-    /// Ends a stream's response (its last chunk), then the connection.
+    /// Ends a stream's response (its last chunk, written as bytes: the HTTP encoder has left),
+    /// then the connection.
     func endStream() {
         guard let context, context.channel.isActive else { return }
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        guard chunked else { return channel.close(promise: nil) }
+        let lastChunk = NIOAny(IOData.byteBuffer(ByteBuffer(staticString: "0\r\n\r\n")))
+        context.writeAndFlush(lastChunk).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func decide(_ verdict: Verdict) {

@@ -35,8 +35,11 @@ struct EventsResponder: Sendable {
 
         if let stream = handoff.take() {
             if response.status == .ok {
-                let head = response.head
-                let written: Void? = try? await channel.eventLoop.submit { interceptor.value.startStream(head) }.get()
+                var head = response.head
+                // Hummingbird gives an empty body a length; a stream has none (it is chunked).
+                head.headerFields[.contentLength] = nil
+                let writer = stream.connection.writer
+                let written: Void? = try? await channel.eventLoop.submit { interceptor.value.startStream(head, writer: writer.value) }.get()
                 guard written != nil else { return await stream.abandon() }
                 return await stream.start(ending: interceptor)
             }
