@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <execinfo.h>
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@ extern void *__libc_memalign(size_t alignment, size_t size);
 static atomic_llong allocations;
 static atomic_llong allocatedBytes;
 static atomic_llong frees;
+// Usable bytes of the blocks allocated and not yet freed, on threads that are not excluded.
+static atomic_llong liveBytes;
 // Initial-exec TLS in the executable: reading it never allocates.
 static _Thread_local bool excluded;
 // Set while this thread writes a stack trace: what backtrace() allocates is neither counted nor traced.
@@ -47,14 +50,25 @@ static inline void countAllocation(size_t size) {
     if (fd >= 0) traceAllocation(fd);
 }
 
+// What a block takes from the heap, as the allocator sized it.
+static inline void addLive(void *pointer, int sign) {
+    if (pointer == NULL || excluded || tracing) return;
+    atomic_fetch_add_explicit(&liveBytes, sign * (long long)malloc_usable_size(pointer), memory_order_relaxed);
+}
+
+static inline void *allocated(void *pointer) {
+    addLive(pointer, 1);
+    return pointer;
+}
+
 void *malloc(size_t size) {
     countAllocation(size);
-    return __libc_malloc(size);
+    return allocated(__libc_malloc(size));
 }
 
 void *calloc(size_t count, size_t size) {
     countAllocation(count * size);
-    return __libc_calloc(count, size);
+    return allocated(__libc_calloc(count, size));
 }
 
 void *realloc(void *pointer, size_t size) {
@@ -64,28 +78,36 @@ void *realloc(void *pointer, size_t size) {
     } else {
         countAllocation(size);
     }
-    return __libc_realloc(pointer, size);
+    size_t before = pointer != NULL ? malloc_usable_size(pointer) : 0;
+    void *result = __libc_realloc(pointer, size);
+    // On failure (NULL for a nonzero size) the old block stays as it was.
+    if ((result != NULL || size == 0) && !excluded && !tracing) {
+        long long after = result != NULL ? (long long)malloc_usable_size(result) : 0;
+        atomic_fetch_add_explicit(&liveBytes, after - (long long)before, memory_order_relaxed);
+    }
+    return result;
 }
 
 void free(void *pointer) {
     if (pointer != NULL && !excluded) atomic_fetch_add_explicit(&frees, 1, memory_order_relaxed);
+    addLive(pointer, -1);
     __libc_free(pointer);
 }
 
 void *memalign(size_t alignment, size_t size) {
     countAllocation(size);
-    return __libc_memalign(alignment, size);
+    return allocated(__libc_memalign(alignment, size));
 }
 
 void *aligned_alloc(size_t alignment, size_t size) {
     countAllocation(size);
-    return __libc_memalign(alignment, size);
+    return allocated(__libc_memalign(alignment, size));
 }
 
 int posix_memalign(void **result, size_t alignment, size_t size) {
     if (alignment < sizeof(void *) || (alignment & (alignment - 1)) != 0) return EINVAL;
     countAllocation(size);
-    void *pointer = __libc_memalign(alignment, size);
+    void *pointer = allocated(__libc_memalign(alignment, size));
     if (pointer == NULL) return ENOMEM;
     *result = pointer;
     return 0;
@@ -93,12 +115,13 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
 
 void *valloc(size_t size) {
     countAllocation(size);
-    return __libc_memalign((size_t)sysconf(_SC_PAGESIZE), size);
+    return allocated(__libc_memalign((size_t)sysconf(_SC_PAGESIZE), size));
 }
 
 int64_t CAllocCounter_allocations(void) { return atomic_load_explicit(&allocations, memory_order_relaxed); }
 int64_t CAllocCounter_allocatedBytes(void) { return atomic_load_explicit(&allocatedBytes, memory_order_relaxed); }
 int64_t CAllocCounter_frees(void) { return atomic_load_explicit(&frees, memory_order_relaxed); }
+int64_t CAllocCounter_liveBytes(void) { return atomic_load_explicit(&liveBytes, memory_order_relaxed); }
 void CAllocCounter_setThreadExcluded(bool value) { excluded = value; }
 
 void CAllocCounter_traceTo(int fd) {
@@ -127,6 +150,7 @@ bool CAllocCounter_isActive(void) {
 int64_t CAllocCounter_allocations(void) { return 0; }
 int64_t CAllocCounter_allocatedBytes(void) { return 0; }
 int64_t CAllocCounter_frees(void) { return 0; }
+int64_t CAllocCounter_liveBytes(void) { return 0; }
 void CAllocCounter_setThreadExcluded(bool value) { (void)value; }
 void CAllocCounter_traceTo(int fd) { (void)fd; }
 bool CAllocCounter_isActive(void) { return false; }

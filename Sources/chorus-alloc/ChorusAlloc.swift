@@ -74,6 +74,7 @@ struct ChorusAlloc: AsyncParsableCommand {
             var measurements: [Measurement] = []
             do {
                 measurements.append(try await scenarios.streamSetup())
+                measurements.append(try await scenarios.streamHeap())
                 measurements.append(try await scenarios.publish())
                 for count in subscribers.sorted() {
                     measurements.append(try await scenarios.fanOut(to: count))

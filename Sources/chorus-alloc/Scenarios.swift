@@ -37,6 +37,35 @@ struct Scenarios {
         }
     }
 
+    /// The heap an idle stream holds on the node while it is open: `streams` streams are opened
+    /// and the node's live heap bytes (``AllocationCount/liveBytes``) compared before and after,
+    /// in each of `runs` runs after a warm-up (so the Hub's tables already have their room). The
+    /// figure is the run that held the least.
+    func streamHeap(streams: Int = 1000, runs: Int = 3) async throws -> Measurement {
+        let tally = clients.tally
+        func open() async throws {
+            let target = tally.count(.opened) + streams
+            clients.openStreams(streams, scope: Self.idleScope, lanes: 16)
+            try await tally.wait(until: .opened, reaches: target)
+        }
+        func close() async throws {
+            try await clients.closeStreams()
+            try await waitForNoConnections()
+        }
+        try await open()
+        try await close()
+        var perRun: [Double] = []
+        for _ in 0..<runs {
+            let before = try await clients.quiesce()
+            try await open()
+            let after = try await clients.quiesce()
+            try await close()
+            perRun.append(Double((after - before).liveBytes) / Double(streams))
+        }
+        print("chorus-alloc: stream-heap-bytes: heap bytes per idle stream in each run: \(perRun.map { "\($0)" }.joined(separator: ", "))")
+        return Measurement(key: "stream-heap-bytes", title: "heap held per idle stream (bytes, \(streams) open)", perRun: perRun, bytesPerOperation: perRun.min() ?? 0)
+    }
+
     /// One `POST /publish` on a kept-alive connection, until its `202` is read.
     func publish(iterations: Int = 200) async throws -> Measurement {
         let tally = clients.tally

@@ -21,6 +21,11 @@ int64_t CAllocCounter_allocatedBytes(void);
 /// Frees of a non-NULL pointer since the start, on threads that are not excluded.
 int64_t CAllocCounter_frees(void);
 
+/// Usable bytes (`malloc_usable_size`) of the blocks allocated and not freed yet, counted on
+/// threads that are not excluded: the heap the counted code holds. A block allocated on one kind
+/// of thread and freed on the other skews it, which the measuring program avoids.
+int64_t CAllocCounter_liveBytes(void);
+
 /// Excludes (or includes again) the calling thread from the counts: the measuring program's own
 /// clients run on excluded threads so that only the node's work is counted.
 void CAllocCounter_setThreadExcluded(bool excluded);
