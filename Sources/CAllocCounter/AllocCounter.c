@@ -5,6 +5,7 @@
 #include "CAllocCounter.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <execinfo.h>
 #include <malloc.h>
 #include <stdatomic.h>
@@ -29,14 +30,30 @@ static _Thread_local bool tracing;
 static atomic_int traceFD = -1;
 static atomic_flag traceLock = ATOMIC_FLAG_INIT;
 
-// Writes the calling stack to `fd`, one trace at a time (the server's loops allocate concurrently).
-static void traceAllocation(int fd) {
+// Writes `A <block> <usable bytes>` and the calling stack to `fd`, one trace at a time (the
+// server's loops allocate concurrently).
+static void traceAllocation(int fd, void *pointer) {
     tracing = true;
+    char line[64];
+    int length = snprintf(line, sizeof line, "A %p %zu\n", pointer, malloc_usable_size(pointer));
     void *frames[40];
     int count = backtrace(frames, 40);
     while (atomic_flag_test_and_set_explicit(&traceLock, memory_order_acquire)) {}
+    ssize_t ignored = write(fd, line, (size_t)length);
     backtrace_symbols_fd(frames, count, fd);
-    ssize_t ignored = write(fd, "--\n", 3);
+    ignored = write(fd, "--\n", 3);
+    (void)ignored;
+    atomic_flag_clear_explicit(&traceLock, memory_order_release);
+    tracing = false;
+}
+
+// Writes `F <block>` to `fd`: with the allocations' lines, what is still held can be told.
+static void traceFree(int fd, void *pointer) {
+    tracing = true;
+    char line[40];
+    int length = snprintf(line, sizeof line, "F %p\n", pointer);
+    while (atomic_flag_test_and_set_explicit(&traceLock, memory_order_acquire)) {}
+    ssize_t ignored = write(fd, line, (size_t)length);
     (void)ignored;
     atomic_flag_clear_explicit(&traceLock, memory_order_release);
     tracing = false;
@@ -46,14 +63,14 @@ static inline void countAllocation(size_t size) {
     if (excluded || tracing) return;
     atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&allocatedBytes, (long long)size, memory_order_relaxed);
-    int fd = atomic_load_explicit(&traceFD, memory_order_relaxed);
-    if (fd >= 0) traceAllocation(fd);
 }
 
-// What a block takes from the heap, as the allocator sized it.
+// What a block takes from the heap, as the allocator sized it; traced when tracing.
 static inline void addLive(void *pointer, int sign) {
     if (pointer == NULL || excluded || tracing) return;
     atomic_fetch_add_explicit(&liveBytes, sign * (long long)malloc_usable_size(pointer), memory_order_relaxed);
+    int fd = atomic_load_explicit(&traceFD, memory_order_relaxed);
+    if (fd >= 0) sign > 0 ? traceAllocation(fd, pointer) : traceFree(fd, pointer);
 }
 
 static inline void *allocated(void *pointer) {
@@ -78,14 +95,15 @@ void *realloc(void *pointer, size_t size) {
     } else {
         countAllocation(size);
     }
-    size_t before = pointer != NULL ? malloc_usable_size(pointer) : 0;
+    // The old block counts as freed and the new one as allocated, unless realloc fails (NULL for
+    // a nonzero size), which leaves the old block as it was.
+    addLive(pointer, -1);
     void *result = __libc_realloc(pointer, size);
-    // On failure (NULL for a nonzero size) the old block stays as it was.
-    if ((result != NULL || size == 0) && !excluded && !tracing) {
-        long long after = result != NULL ? (long long)malloc_usable_size(result) : 0;
-        atomic_fetch_add_explicit(&liveBytes, after - (long long)before, memory_order_relaxed);
+    if (result == NULL && size != 0) {
+        addLive(pointer, 1);
+        return NULL;
     }
-    return result;
+    return allocated(result);
 }
 
 void free(void *pointer) {

@@ -132,6 +132,26 @@ struct Scenarios {
         print("chorus-alloc: the allocations of \(events) events to \(subscribers) subscribers are traced in \(path) (scripts/alloc-stacks.py summarizes them)")
     }
 
+    /// Opens `streams` idle streams with every allocation and free written to `path`, and keeps
+    /// them open until the node is quiet: what the trace shows as still allocated is what the
+    /// streams hold (`scripts/alloc-stacks.py --live`).
+    func traceStreams(_ streams: Int, to path: String) async throws {
+        let tally = clients.tally
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw ProbeError("cannot create \(path)") }
+        defer { close(fd) }
+        _ = try await clients.quiesce()
+        AllocationCount.trace(to: fd)
+        let target = tally.count(.opened) + streams
+        clients.openStreams(streams, scope: Self.idleScope, lanes: 16)
+        try await tally.wait(until: .opened, reaches: target)
+        _ = try await clients.quiesce()
+        AllocationCount.trace(to: -1)
+        try await clients.closeStreams()
+        try await waitForNoConnections()
+        print("chorus-alloc: the allocations of opening \(streams) idle streams, and their frees, are traced in \(path) (scripts/alloc-stacks.py --live shows what the streams hold)")
+    }
+
     private func waitForNoConnections() async throws {
         for _ in 0..<500 where node.hub.connectionCount(scope: Self.idleScope) > 0 {
             try await Task.sleep(for: .milliseconds(10))

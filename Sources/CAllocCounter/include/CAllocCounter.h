@@ -30,9 +30,10 @@ int64_t CAllocCounter_liveBytes(void);
 /// clients run on excluded threads so that only the node's work is counted.
 void CAllocCounter_setThreadExcluded(bool excluded);
 
-/// From now on writes the stack of every counted allocation to `fd` (`backtrace_symbols_fd`
-/// format, each followed by a `--` line); -1 stops. For finding where allocations come from, never
-/// while measuring: tracing is slow.
+/// From now on writes every counted allocation to `fd` as an `A <block> <usable bytes>` line and
+/// its stack (`backtrace_symbols_fd` format) followed by a `--` line, and every free of a counted
+/// block as an `F <block>` line; -1 stops. For finding where allocations come from and what stays
+/// allocated, never while measuring: tracing is slow.
 void CAllocCounter_traceTo(int fd);
 
 /// Whether this process really counts: `false` if the allocator calls did not reach this

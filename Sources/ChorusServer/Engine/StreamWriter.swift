@@ -56,7 +56,6 @@ final class StreamWriter {
     /// Heartbeat ticks a replay may wait for a socket that takes nothing before the client is cut off.
     static let stalledTicksAllowed = 2
 
-    let eventLoop: any EventLoop
     private let channel: any Channel
     private let capacity: Int
     private let sendBufferBytes: Int?
@@ -81,7 +80,6 @@ final class StreamWriter {
 
     init(channel: any Channel, capacity: Int, sendBufferBytes: Int? = nil, metrics: DeliveryMetrics? = nil) {
         self.channel = channel
-        self.eventLoop = channel.eventLoop
         self.capacity = capacity
         self.sendBufferBytes = sendBufferBytes
         self.metrics = metrics
@@ -93,7 +91,7 @@ final class StreamWriter {
     /// Returns the bytes written to the socket now (0 if queued or dropped), for the batch's count.
     @discardableResult
     func deliver(_ item: Outbound) -> Int {
-        eventLoop.assertInEventLoop()
+        channel.eventLoop.assertInEventLoop()
         switch phase {
         case .ended:
             return 0
@@ -139,7 +137,7 @@ final class StreamWriter {
     /// Sends a heartbeat comment if nothing was delivered since the last call; cuts off a replay
     /// that has been waiting for a socket that takes nothing.
     func heartbeatIfIdle() {
-        eventLoop.assertInEventLoop()
+        channel.eventLoop.assertInEventLoop()
         defer { activeSinceTick = false }
         // Sampled at each tick: a replay found waiting for room at more than a few ticks in a row
         // is not being read (a trickle the kernel lets through does not count as reading it).
@@ -249,7 +247,7 @@ final class StreamWriter {
             return sink != nil
         } catch ChannelPipelineError.notFound {
             sink = .parts
-            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            let bound = NIOLoopBound(self, eventLoop: channel.eventLoop)
             channel.closeFuture.whenComplete { _ in bound.eventLoop.execute { bound.value.clientGone() } }
             return true
         } catch {
@@ -280,7 +278,7 @@ final class StreamWriter {
     }
 
     func closeOnLoop(_ reason: CloseReason) {
-        eventLoop.assertInEventLoop()
+        channel.eventLoop.assertInEventLoop()
         switch phase {
         case .ended:
             return

@@ -7,10 +7,18 @@ import NIOCore
 /// router, so every middleware and the route's checks apply as to any request, then has the
 /// interceptor write the answer: the head and a stream started from the ``StreamHandoff`` the
 /// route filled, or an error response. The task it runs in ends once the stream is live.
-struct EventsResponder: Sendable {
+///
+/// One per node, shared by every connection's interceptor.
+final class EventsResponder: Sendable {
     let router: RouterResponder<ChorusRequestContext>
     let serverName: String?
     let logger: Logger
+
+    init(router: RouterResponder<ChorusRequestContext>, serverName: String?, logger: Logger) {
+        self.router = router
+        self.serverName = serverName
+        self.logger = logger
+    }
 
     func respond(to head: HTTPRequest, on channel: any Channel, interceptor: NIOLoopBound<EventsInterceptor>) {
         Task { await answer(head, on: channel, interceptor: interceptor) }

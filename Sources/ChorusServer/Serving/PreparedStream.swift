@@ -22,7 +22,7 @@ struct PreparedStream: Sendable {
     func start(ending response: NIOLoopBound<EventsInterceptor>) async {
         logger.debug("stream opened", metadata: ["chorus.conn": "\(connection.id)"])
         metrics.streams.opened()
-        let epilogue = StreamEpilogue(connection: connection, lease: lease, metrics: metrics.streams, logger: logger, response: response)
+        let epilogue = StreamEpilogue(lease: lease, response: response)
         let writer = connection.writer
         var position = self.position
         guard await writer.begin(initial) else { return writer.goLive(after: position.lastSent, then: epilogue) }

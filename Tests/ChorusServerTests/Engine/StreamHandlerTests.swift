@@ -198,6 +198,8 @@ struct StreamHandlerTests {
     func unwritableLive() async throws {
         var stream = try await StreamUnderTest(capacity: 2)
         #expect(await stream.writer.begin([StreamUnderTest.retry]))
+        // Read the `retry:` line now, so the write waited for below is the live event's.
+        #expect(try await stream.received() == [])
         try await stream.publish(1)
         let writer = stream.writer
         let live = Task { await writer.goLive(after: nil) }
