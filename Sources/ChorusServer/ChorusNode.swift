@@ -125,9 +125,14 @@ public struct ChorusNode: Sendable {
             // time (and a kept-alive one idle that long), never one whose response is running.
             idleTimeout: TimeAmount(configuration.requestHeadTimeout)
         )
+        let responder = (router ?? makeRouter()).buildResponder()
+        let events = EventsResponder(router: responder, serverName: "chorus", logger: logger)
         var app = Application(
-            router: router ?? makeRouter(),
-            server: .http1(configuration: http1),
+            responder: responder,
+            // Hummingbird's HTTP/1 server, with streams served below its request loop.
+            server: HTTPServerBuilder { hummingbird in
+                ChorusHTTP1Channel(http1: HTTP1Channel(responder: hummingbird, configuration: http1), events: events)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chorus"),
             onServerRunning: onServerRunning,
             logger: logger

@@ -8,6 +8,9 @@ public struct ChorusRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The TCP channel the request arrived on.
     public let channel: any Channel
+    /// Where the `/events` route leaves the stream it accepted (set for requests taken by the
+    /// ``EventsInterceptor``, which serves streams).
+    var streamHandoff: StreamHandoff?
 
     /// Creates the context for a request.
     public init(source: ApplicationRequestContextSource) {

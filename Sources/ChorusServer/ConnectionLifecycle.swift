@@ -9,7 +9,9 @@ import Logging
 /// never reordered. Presence writes go through the bus's own I/O (the Redis bus's command thread),
 /// never blocking an event loop. A failed write is logged and the stream goes on: presence is
 /// best effort while the bus is down, and the Redis bus re-registers its entries once it is back.
-struct ConnectionLifecycle: Sendable {
+///
+/// One per node, shared by every stream's ``StreamLease`` (a class, so a lease holds a reference).
+final class ConnectionLifecycle: Sendable {
     let bus: any Bus
     let nodeID: String
     let hooks: ChorusHooks
@@ -18,6 +20,15 @@ struct ConnectionLifecycle: Sendable {
     let logger: Logger
     /// `chorus_presence_entries`: the entries this node's connections hold in the bus.
     let presenceEntries: Meter
+
+    init(bus: any Bus, nodeID: String, hooks: ChorusHooks, anonymousPresence: Bool, logger: Logger, presenceEntries: Meter) {
+        self.bus = bus
+        self.nodeID = nodeID
+        self.hooks = hooks
+        self.anonymousPresence = anonymousPresence
+        self.logger = logger
+        self.presenceEntries = presenceEntries
+    }
 
     /// Whether a connection of `info` is recorded in presence.
     func recordsPresence(of info: ConnectionInfo) -> Bool {

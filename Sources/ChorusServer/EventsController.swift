@@ -3,8 +3,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
-import Synchronization
 
 /// `GET /events?scope=a&scope=b`: the browser-facing `text/event-stream`.
 ///
@@ -37,6 +35,11 @@ struct EventsController {
     static let replayPageBytes = 64 * 1024
 
     func stream(_ request: Request, context: ChorusRequestContext) async throws -> Response {
+        guard let handoff = context.streamHandoff else {
+            // Streams are served by the interceptor in the connection's pipeline; a request that
+            // reaches this route without one came through a server that is not Chorus's.
+            throw APIError(.internalServerError, code: "stream-unsupported", message: "this server cannot serve event streams on this connection")
+        }
         let subscription = try await subscription(from: request)
         let lastEventID = try lastEventID(from: request)
         let wantsPresence = ["1", "true", "yes"].contains(request.uri.queryParameters.get("presence").map { String($0) } ?? "")
@@ -67,64 +70,17 @@ struct EventsController {
             initial += await position.advance(with: replay, frames: frames)
         }
 
-        let bus = self.bus
-        let logger = self.logger
-        let metrics = hub.metrics
-        // Taken out when written, so the stream does not keep its first page for its whole life.
-        let initialFrames = Mutex(initial)
-        let start = position
+        handoff.offer(PreparedStream(
+            connection: connection, lease: lease, initial: initial, position: position,
+            bus: bus, frames: frames, metrics: hub.metrics, logger: logger
+        ))
         var headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8",
             .cacheControl: "no-cache",
         ]
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            // Hummingbird has written the head; from here the stream's frames go straight to the
-            // socket (the replay from this task, live events from the Hub's event-loop tasks).
-            logger.debug("stream opened", metadata: ["chorus.conn": "\(connection.id)"])
-            let opened = ContinuousClock.now
-            metrics.streams.opened()
-            let end = await withGracefulShutdownHandler {
-                await Self.run(connection, initial: initialFrames.withLock { $0.take() }, from: start, bus: bus, frames: frames, replays: metrics.replay, logger: logger)
-            } onGracefulShutdown: {
-                connection.close(.shutdown)
-            }
-            if end.reason == .overflow {
-                logger.info("disconnecting a slow client: it fell too far behind", metadata: ["chorus.conn": "\(connection.id)"])
-            }
-            metrics.streams.closed(end.reason)
-            await lease.release()
-            logger.info("stream ended", metadata: [
-                "chorus.conn": "\(connection.id)",
-                "chorus.reason": .string(end.reason.rawValue),
-                "chorus.frames": "\(end.frames)",
-                "chorus.duration_ms": .string(LogDuration.milliseconds(ContinuousClock.now - opened)),
-            ])
-            // The chunked body's end; fails (and Hummingbird closes) if the client is gone.
-            try await writer.finish(nil)
-        })
-    }
-
-    /// Writes the replay page by page, then goes live; returns when the stream ends.
-    private static func run(
-        _ connection: Connection, initial: [ByteBuffer], from start: ReplayPosition, bus: any Bus, frames: ReplayFrames, replays: ReplayMetrics, logger: Logger
-    ) async -> StreamEnd {
-        let writer = connection.writer
-        var position = start
-        guard await writer.begin(initial) else { return await writer.goLive(after: position.lastSent) }
-        while let after = position.next {
-            let replay: Replay
-            do {
-                replay = try await bus.replay(after: after, limit: position.limit)
-            } catch {
-                logger.warning("the history became unavailable during a replay", metadata: ["chorus.conn": "\(connection.id)", "chorus.error": "\(error)"])
-                connection.close(.historyUnavailable)
-                break
-            }
-            guard await writer.continueReplay(await position.advance(with: replay, frames: frames)) else { break }
-        }
-        replays.record(position)
-        return await writer.goLive(after: position.lastSent)
+        // The head only: the interceptor writes it and starts the stream on the connection's loop.
+        return Response(status: .ok, headers: headers)
     }
 
     private func subscription(from request: Request) async throws -> Subscription {
@@ -182,13 +138,5 @@ struct EventsController {
             throw APIError.badRequest("invalid-last-event-id", "\(source) '\(text.prefix(64))' is not an event id of the form <milliseconds>-<sequence>")
         }
         return id
-    }
-}
-
-extension Array {
-    /// Empties the array and returns what it held.
-    fileprivate mutating func take() -> Array {
-        defer { self = [] }
-        return self
     }
 }

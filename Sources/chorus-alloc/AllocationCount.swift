@@ -7,10 +7,12 @@ struct AllocationCount: Sendable, Equatable {
     var allocations: Int64
     /// Bytes asked for by them.
     var bytes: Int64
+    /// Heap bytes held now: usable bytes of the counted blocks not yet freed.
+    var liveBytes: Int64 = 0
 
     /// The count now.
     static var now: AllocationCount {
-        AllocationCount(allocations: CAllocCounter_allocations(), bytes: CAllocCounter_allocatedBytes())
+        AllocationCount(allocations: CAllocCounter_allocations(), bytes: CAllocCounter_allocatedBytes(), liveBytes: CAllocCounter_liveBytes())
     }
 
     /// Whether the process's allocator calls reach the counter at all.
@@ -28,6 +30,6 @@ struct AllocationCount: Sendable, Equatable {
     }
 
     static func - (after: AllocationCount, before: AllocationCount) -> AllocationCount {
-        AllocationCount(allocations: after.allocations - before.allocations, bytes: after.bytes - before.bytes)
+        AllocationCount(allocations: after.allocations - before.allocations, bytes: after.bytes - before.bytes, liveBytes: after.liveBytes - before.liveBytes)
     }
 }

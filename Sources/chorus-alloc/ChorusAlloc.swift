@@ -32,6 +32,9 @@ struct ChorusAlloc: AsyncParsableCommand {
     @Option(help: "After measuring, trace the stack of every allocation of a few events to the most subscribers into this file.")
     var trace: String?
 
+    @Option(help: "After measuring, trace every allocation and free while 100 idle streams open into this file (what the streams hold).")
+    var traceStreams: String?
+
     @Flag(help: "Print the measured figures as a budgets object, to paste into the budgets file.")
     var json = false
 
@@ -74,11 +77,13 @@ struct ChorusAlloc: AsyncParsableCommand {
             var measurements: [Measurement] = []
             do {
                 measurements.append(try await scenarios.streamSetup())
+                measurements.append(try await scenarios.streamHeap())
                 measurements.append(try await scenarios.publish())
                 for count in subscribers.sorted() {
                     measurements.append(try await scenarios.fanOut(to: count))
                 }
                 if let trace { try await scenarios.traceFanOut(events: 3, to: trace) }
+                if let traceStreams { try await scenarios.traceStreams(100, to: traceStreams) }
             } catch {
                 try? await clients.closeStreams()
                 try? await clients.shutdown()

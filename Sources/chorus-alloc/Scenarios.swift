@@ -37,6 +37,35 @@ struct Scenarios {
         }
     }
 
+    /// The heap an idle stream holds on the node while it is open: `streams` streams are opened
+    /// and the node's live heap bytes (``AllocationCount/liveBytes``) compared before and after,
+    /// in each of `runs` runs after a warm-up (so the Hub's tables already have their room). The
+    /// figure is the run that held the least.
+    func streamHeap(streams: Int = 1000, runs: Int = 3) async throws -> Measurement {
+        let tally = clients.tally
+        func open() async throws {
+            let target = tally.count(.opened) + streams
+            clients.openStreams(streams, scope: Self.idleScope, lanes: 16)
+            try await tally.wait(until: .opened, reaches: target)
+        }
+        func close() async throws {
+            try await clients.closeStreams()
+            try await waitForNoConnections()
+        }
+        try await open()
+        try await close()
+        var perRun: [Double] = []
+        for _ in 0..<runs {
+            let before = try await clients.quiesce()
+            try await open()
+            let after = try await clients.quiesce()
+            try await close()
+            perRun.append(Double((after - before).liveBytes) / Double(streams))
+        }
+        print("chorus-alloc: stream-heap-bytes: heap bytes per idle stream in each run: \(perRun.map { "\($0)" }.joined(separator: ", "))")
+        return Measurement(key: "stream-heap-bytes", title: "heap held per idle stream (bytes, \(streams) open)", perRun: perRun, bytesPerOperation: perRun.min() ?? 0)
+    }
+
     /// One `POST /publish` on a kept-alive connection, until its `202` is read.
     func publish(iterations: Int = 200) async throws -> Measurement {
         let tally = clients.tally
@@ -101,6 +130,26 @@ struct Scenarios {
         _ = try await clients.quiesce()
         AllocationCount.trace(to: -1)
         print("chorus-alloc: the allocations of \(events) events to \(subscribers) subscribers are traced in \(path) (scripts/alloc-stacks.py summarizes them)")
+    }
+
+    /// Opens `streams` idle streams with every allocation and free written to `path`, and keeps
+    /// them open until the node is quiet: what the trace shows as still allocated is what the
+    /// streams hold (`scripts/alloc-stacks.py --live`).
+    func traceStreams(_ streams: Int, to path: String) async throws {
+        let tally = clients.tally
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw ProbeError("cannot create \(path)") }
+        defer { close(fd) }
+        _ = try await clients.quiesce()
+        AllocationCount.trace(to: fd)
+        let target = tally.count(.opened) + streams
+        clients.openStreams(streams, scope: Self.idleScope, lanes: 16)
+        try await tally.wait(until: .opened, reaches: target)
+        _ = try await clients.quiesce()
+        AllocationCount.trace(to: -1)
+        try await clients.closeStreams()
+        try await waitForNoConnections()
+        print("chorus-alloc: the allocations of opening \(streams) idle streams, and their frees, are traced in \(path) (scripts/alloc-stacks.py --live shows what the streams hold)")
     }
 
     private func waitForNoConnections() async throws {

@@ -21,13 +21,19 @@ int64_t CAllocCounter_allocatedBytes(void);
 /// Frees of a non-NULL pointer since the start, on threads that are not excluded.
 int64_t CAllocCounter_frees(void);
 
+/// Usable bytes (`malloc_usable_size`) of the blocks allocated and not freed yet, counted on
+/// threads that are not excluded: the heap the counted code holds. A block allocated on one kind
+/// of thread and freed on the other skews it, which the measuring program avoids.
+int64_t CAllocCounter_liveBytes(void);
+
 /// Excludes (or includes again) the calling thread from the counts: the measuring program's own
 /// clients run on excluded threads so that only the node's work is counted.
 void CAllocCounter_setThreadExcluded(bool excluded);
 
-/// From now on writes the stack of every counted allocation to `fd` (`backtrace_symbols_fd`
-/// format, each followed by a `--` line); -1 stops. For finding where allocations come from, never
-/// while measuring: tracing is slow.
+/// From now on writes every counted allocation to `fd` as an `A <block> <usable bytes>` line and
+/// its stack (`backtrace_symbols_fd` format) followed by a `--` line, and every free of a counted
+/// block as an `F <block>` line; -1 stops. For finding where allocations come from and what stays
+/// allocated, never while measuring: tracing is slow.
 void CAllocCounter_traceTo(int fd);
 
 /// Whether this process really counts: `false` if the allocator calls did not reach this

@@ -33,7 +33,8 @@ public final class Hub: BusReceiver {
     }
 
     private let state = Mutex(State())
-    private let logger: Logger
+    /// The node's logger (streams log their end through it).
+    let logger: Logger
     /// The most connections this hub accepts.
     public let maximumConnections: Int
     /// The node's metrics (the fan-out counts per event-loop batch).

@@ -36,8 +36,9 @@ public struct HubService: Service {
     }
 
     public func run() async throws {
-        // On graceful shutdown every stream gets its close event and the bus subscription ends;
-        // the HTTP server waits for the streams to finish writing.
+        // On graceful shutdown every stream gets its close event and the bus subscription ends.
+        // Streams run on their event loops with no task the HTTP server would wait for, so this
+        // service waits (briefly) for them to finish writing.
         try await withGracefulShutdownHandler {
             do {
                 try await cancelWhenGracefulShutdown {
@@ -48,6 +49,18 @@ public struct HubService: Service {
             }
         } onGracefulShutdown: {
             hub.closeAll()
+        }
+        await waitForStreamsToEnd()
+    }
+
+    /// How long a shutdown waits for the streams' close events to be written: a client that does
+    /// not read is cut off at once, so this bounds only the slow path.
+    static let streamsEndTimeout = Duration.seconds(5)
+
+    private func waitForStreamsToEnd() async {
+        let deadline = ContinuousClock.now + Self.streamsEndTimeout
+        while hub.connectionCount > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 

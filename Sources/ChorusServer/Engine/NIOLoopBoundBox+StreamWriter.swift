@@ -1,13 +1,13 @@
 import ChorusCore
 import NIOCore
 
-/// The entry points of a stream's writer for any thread (the stream's task, the Hub's callers):
+/// The entry points of a stream's writer for any thread (the stream's start, the Hub's callers):
 /// each hops to the writer's event loop and reaches the writer there, through the box's checked
 /// ``NIOLoopBoundBox/value``.
 extension NIOLoopBoundBox where Value == StreamWriter {
     /// Attaches to the socket and writes `frames` (the `retry:` line, the first replay page), also
     /// when the stream was closed meanwhile with a close event (which follows them). Returns
-    /// `false` if there is nothing more to write before ``goLive(after:)``: the client left, or
+    /// `false` if there is nothing more to write before ``goLive(after:then:)``: the client left, or
     /// the stream is being closed.
     func begin(_ frames: [ByteBuffer]) async -> Bool {
         await withCheckedContinuation { continuation in
@@ -24,11 +24,9 @@ extension NIOLoopBoundBox where Value == StreamWriter {
     }
 
     /// Writes what was delivered meanwhile that is newer than `lastEventID`, then goes live.
-    /// Returns when the stream ends, with the reason.
-    func goLive(after lastEventID: EventID?) async -> StreamEnd {
-        await withCheckedContinuation { continuation in
-            eventLoop.execute { self.value.goLiveOnLoop(after: lastEventID, continuation) }
-        }
+    /// `observer` is told when the stream ends (at once if it already has); nothing waits for it.
+    func goLive(after lastEventID: EventID?, then observer: any StreamEndObserver) {
+        eventLoop.execute { self.value.goLiveOnLoop(after: lastEventID, then: observer) }
     }
 
     /// Ends the stream in an orderly way: a close event first if the reason has one.

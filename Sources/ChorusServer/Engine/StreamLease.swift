@@ -10,7 +10,7 @@ import Synchronization
 /// the connection would stay registered (and present) forever.
 final class StreamLease: Sendable {
     let connection: Connection
-    private let hub: Hub
+    let hub: Hub
     private let lifecycle: ConnectionLifecycle
     private let released = Atomic<Bool>(false)
 

@@ -12,11 +12,11 @@ import NIOHTTPTypes
 /// Writes one SSE stream's frames straight to its channel, on the channel's event loop.
 ///
 /// A stream starts *starting*: the Hub may already deliver live events (the connection is
-/// registered before the history is read), and they wait in a bounded queue. The stream's task
-/// then ``begin(_:)``s it with the `retry:` line and the first page of its replay, writes each
+/// registered before the history is read), and they wait in a bounded queue. The stream's start
+/// (``PreparedStream``) then ``begin(_:)``s it with the `retry:` line and the first page of its replay, writes each
 /// further page with ``continueReplay(_:)`` once the socket has taken the one before, and
-/// ``goLive(after:)`` writes the queued events (those the replay already covered dropped by id)
-/// and turns the stream *live*: from then on the Hub's per-loop batches write each frame to the
+/// ``goLive(after:then:)`` writes the queued events (those the replay already covered dropped by id)
+/// and turns the stream *live*, with no task left waiting for it: from then on the Hub's per-loop batches write each frame to the
 /// socket as it comes, with no task switch per connection and one flush per connection per batch.
 ///
 /// What a stream holds in memory is bounded whatever its client does: one replay page at a time,
@@ -56,7 +56,6 @@ final class StreamWriter {
     /// Heartbeat ticks a replay may wait for a socket that takes nothing before the client is cut off.
     static let stalledTicksAllowed = 2
 
-    let eventLoop: any EventLoop
     private let channel: any Channel
     private let capacity: Int
     private let sendBufferBytes: Int?
@@ -72,7 +71,8 @@ final class StreamWriter {
     /// The replay's task, waiting for the socket to take the page it was given.
     private var waitingForRoom: CheckedContinuation<Bool, Never>?
     private var stalledTicks = 0
-    private var ended: CheckedContinuation<StreamEnd, Never>?
+    /// Told once when the stream ends (set when it goes live).
+    private var endObserver: (any StreamEndObserver)?
     /// Frames written to this client (the `retry:` line, replayed and live events, control events;
     /// not heartbeats),
     /// for the stream's last log line.
@@ -80,7 +80,6 @@ final class StreamWriter {
 
     init(channel: any Channel, capacity: Int, sendBufferBytes: Int? = nil, metrics: DeliveryMetrics? = nil) {
         self.channel = channel
-        self.eventLoop = channel.eventLoop
         self.capacity = capacity
         self.sendBufferBytes = sendBufferBytes
         self.metrics = metrics
@@ -92,7 +91,7 @@ final class StreamWriter {
     /// Returns the bytes written to the socket now (0 if queued or dropped), for the batch's count.
     @discardableResult
     func deliver(_ item: Outbound) -> Int {
-        eventLoop.assertInEventLoop()
+        channel.eventLoop.assertInEventLoop()
         switch phase {
         case .ended:
             return 0
@@ -138,7 +137,7 @@ final class StreamWriter {
     /// Sends a heartbeat comment if nothing was delivered since the last call; cuts off a replay
     /// that has been waiting for a socket that takes nothing.
     func heartbeatIfIdle() {
-        eventLoop.assertInEventLoop()
+        channel.eventLoop.assertInEventLoop()
         defer { activeSinceTick = false }
         // Sampled at each tick: a replay found waiting for room at more than a few ticks in a row
         // is not being read (a trickle the kernel lets through does not count as reading it).
@@ -184,7 +183,7 @@ final class StreamWriter {
     }
 
     func beginOnLoop(_ frames: [ByteBuffer], _ continuation: CheckedContinuation<Bool, Never>) {
-        guard closeReason == nil || closeReason?.sendsCloseEvent == true, channel.isActive, attachSink() else {
+        guard closeReason == nil || closeReason?.sendsCloseEvent == true, channel.isActive, sink != nil || attachSink() else {
             closeOnLoop(.clientGone)
             return continuation.resume(returning: false)
         }
@@ -213,9 +212,9 @@ final class StreamWriter {
         return false
     }
 
-    func goLiveOnLoop(after lastEventID: EventID?, _ continuation: CheckedContinuation<StreamEnd, Never>) {
-        guard phase == .starting else { return continuation.resume(returning: StreamEnd(reason: closeReason ?? .clientGone, frames: framesWritten)) }
-        ended = continuation
+    func goLiveOnLoop(after lastEventID: EventID?, then observer: any StreamEndObserver) {
+        guard phase == .starting else { return observer.streamEnded(StreamEnd(reason: closeReason ?? .clientGone, frames: framesWritten)) }
+        endObserver = observer
         if let closeReason, !closeReason.sendsCloseEvent { return finish(closeReason) }
         lastSent = lastEventID
         // Live frames that arrived meanwhile, in order; the close frame, if any, is the last.
@@ -248,7 +247,7 @@ final class StreamWriter {
             return sink != nil
         } catch ChannelPipelineError.notFound {
             sink = .parts
-            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            let bound = NIOLoopBound(self, eventLoop: channel.eventLoop)
             channel.closeFuture.whenComplete { _ in bound.eventLoop.execute { bound.value.clientGone() } }
             return true
         } catch {
@@ -279,7 +278,7 @@ final class StreamWriter {
     }
 
     func closeOnLoop(_ reason: CloseReason) {
-        eventLoop.assertInEventLoop()
+        channel.eventLoop.assertInEventLoop()
         switch phase {
         case .ended:
             return
@@ -330,14 +329,14 @@ final class StreamWriter {
         phase = .ended
         closeReason = closeReason ?? reason
         pending.removeAll()
-        // Take the handler out (it holds this writer) so a keep-alive connection's next request
-        // sees Hummingbird's own pipeline; a closing channel removes it by itself.
+        // Take the handler out (it holds this writer) before the response's end goes through the
+        // HTTP encoder; a closing channel removes it by itself.
         if case .socket(let context, _) = sink {
             sink = nil
             if channel.isActive { context.pipeline.syncOperations.removeHandler(context: context, promise: nil) }
         }
-        let continuation = ended
-        ended = nil
-        continuation?.resume(returning: StreamEnd(reason: reason, frames: framesWritten))
+        let observer = endObserver
+        endObserver = nil
+        observer?.streamEnded(StreamEnd(reason: reason, frames: framesWritten))
     }
 }

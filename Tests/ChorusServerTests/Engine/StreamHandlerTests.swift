@@ -91,6 +91,20 @@ private struct StreamUnderTest {
     }
 }
 
+/// Waits for a stream's end the way a test can: its end observer resumes a continuation.
+private final class EndWaiter: StreamEndObserver {
+    let continuation: CheckedContinuation<StreamEnd, Never>
+    init(_ continuation: CheckedContinuation<StreamEnd, Never>) { self.continuation = continuation }
+    func streamEnded(_ end: StreamEnd) { continuation.resume(returning: end) }
+}
+
+extension NIOLoopBoundBox where Value == StreamWriter {
+    /// Goes live and returns when the stream ends.
+    fileprivate func goLive(after lastEventID: EventID?) async -> StreamEnd {
+        await withCheckedContinuation { continuation in goLive(after: lastEventID, then: EndWaiter(continuation)) }
+    }
+}
+
 /// How a client goes away.
 enum Departure: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// The connection closes.
@@ -184,6 +198,8 @@ struct StreamHandlerTests {
     func unwritableLive() async throws {
         var stream = try await StreamUnderTest(capacity: 2)
         #expect(await stream.writer.begin([StreamUnderTest.retry]))
+        // Read the `retry:` line now, so the write waited for below is the live event's.
+        #expect(try await stream.received() == [])
         try await stream.publish(1)
         let writer = stream.writer
         let live = Task { await writer.goLive(after: nil) }
