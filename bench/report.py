@@ -3,161 +3,285 @@
 
 Usage: bench/report.py RESULTS_DIR BENCHMARKS_MD LATENCY_PNG
 
+Every scenario has one JSON file per repetition (`<system>-<scenario>.r<N>.json`, written by
+bench/run-matrix.sh); a file without `.r<N>` (older runs) counts as a single repetition. Each cell
+of the results table is the median of the repetitions with their range (min–max); ratios are of
+the medians, and the goal column checks issue 14's goals on the medians.
+
 The analysis paragraphs come from bench/analysis.md (written by a person, kept next to this
 script), because numbers can be generated but explanations cannot.
 """
+import glob
 import json
 import os
+import re
+import statistics
 import sys
 from datetime import datetime, timezone
 
 results_dir, markdown_path, png_path = sys.argv[1:4]
 bench_dir = os.path.dirname(os.path.abspath(__file__))
 
-
-def load(name):
-    path = os.path.join(results_dir, name + ".json")
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
 SYSTEMS = ["chorus", "nchan"]
-machine = load("machine") or {}
 
 
-def get(system, scenario, *keys):
-    data = load(f"{system}-{scenario}")
-    if data is None or data.get("failed"):
-        return None
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {"failed": True, "unreadable": path}
+
+
+machine = read_json(os.path.join(results_dir, "machine.json")) if os.path.exists(
+    os.path.join(results_dir, "machine.json")) else {}
+
+_runs_cache = {}
+
+
+def runs(system, scenario):
+    """Every repetition's JSON for one system and scenario, in repetition order."""
+    key = (system, scenario)
+    if key not in _runs_cache:
+        found = []
+        for path in glob.glob(os.path.join(results_dir, f"{system}-{scenario}.r*.json")):
+            match = re.search(r"\.r(\d+)\.json$", path)
+            if match:
+                data = read_json(path)
+                data.setdefault("repetition", int(match.group(1)))
+                found.append(data)
+        found.sort(key=lambda d: d["repetition"])
+        if not found:
+            legacy = os.path.join(results_dir, f"{system}-{scenario}.json")
+            if os.path.exists(legacy):
+                data = read_json(legacy)
+                data.setdefault("repetition", 1)
+                data.setdefault("runStartedAt", "an earlier single run")
+                found = [data]
+        _runs_cache[key] = found
+    return _runs_cache[key]
+
+
+def ok_runs(system, scenario):
+    return [r for r in runs(system, scenario) if not r.get("failed")]
+
+
+def dig(data, *keys):
     for key in keys:
-        if data is None:
+        if not isinstance(data, dict):
             return None
         data = data.get(key)
-    return data
+    return data if isinstance(data, (int, float)) and not isinstance(data, bool) else None
 
 
-def fmt(value, digits=0, unit=""):
+def values(system, scenario, metric):
+    """metric: a tuple of keys into the run's JSON, or a function of the run."""
+    out = []
+    for run in ok_runs(system, scenario):
+        v = metric(run) if callable(metric) else dig(run, *metric)
+        if v is not None:
+            out.append(v)
+    return out
+
+
+def median(vals):
+    return statistics.median(vals) if vals else None
+
+
+def fmt(value, digits=0):
     if value is None:
         return "—"
-    if isinstance(value, float) and digits == 0:
-        return f"{value:,.0f}{unit}"
-    return f"{value:,.{digits}f}{unit}"
+    return f"{value:,.{digits}f}"
 
 
-def ratio(chorus, nchan, higher_is_better=True):
-    if chorus is None or nchan is None or chorus == 0 or nchan == 0:
+def cell(vals, digits=0):
+    """Median, and the range of the repetitions when there are several."""
+    if not vals:
         return "—"
-    r = chorus / nchan
-    return f"{r:.2f}×"
+    if len(vals) == 1:
+        return fmt(vals[0], digits)
+    return f"{fmt(median(vals), digits)} ({fmt(min(vals), digits)}–{fmt(max(vals), digits)})"
 
 
-def loss(system, scenario):
-    data = load(f"{system}-{scenario}")
-    if data is None:
-        return None
-    if data.get("failed"):
-        return "run failed"
-    lost = data.get("lostDeliveries", 0)
-    errs = data.get("connectErrors", 0)
-    dropped = data.get("droppedAfterConnect", 0)
-    text = f"{lost:,} lost"
-    if errs:
-        text += f", {errs:,} not connected"
-    if dropped:
-        text += f", {dropped:,} dropped"
-    return text
+def ratio(c, n):
+    if c is None or n is None or c == 0 or n == 0:
+        return "—"
+    return f"{c / n:.2f}×"
 
 
 rows = []
+goals = []  # (goal, met: True/False/None)
 
 
-def row(scenario, metric, c, n, r, goal="", met=""):
+def row(scenario, metric, c, n, r="", goal="", met=""):
     rows.append((scenario, metric, c, n, r, goal, met))
 
 
-def goal_check(ok):
+def check(name, ok):
+    goals.append((name, ok))
     if ok is None:
         return "—"
     return "yes" if ok else "**no**"
 
 
-for key, title, target in [("s1-fanout", "1. fan-out (1 scope, 1,000 subs, 2,000 ev, 64 B, max rate)", 3),
-                           ("s2-wide", "2. wide fan-out (1 scope, 10,000 subs, 300 ev)", 3),
-                           ("s3-scopes", "3. many scopes (1,000 × 10 subs, 20,000 ev round-robin)", 3)]:
-    c = get("chorus", key, "deliveriesPerSecond")
-    n = get("nchan", key, "deliveriesPerSecond")
-    ok = None if c is None or n is None else c >= target * n
-    row(title, "deliveries/s", fmt(c), fmt(n), ratio(c, n), f"≥ {target}× Nchan", goal_check(ok))
-    row("", "publish rate accepted (events/s)", fmt(get("chorus", key, "publishRate"), 0),
-        fmt(get("nchan", key, "publishRate"), 0), ratio(get("chorus", key, "publishRate"), get("nchan", key, "publishRate")))
-    row("", "latency p50 / p99 (ms)",
-        f"{fmt(get('chorus', key, 'latencyMs', 'p50'), 1)} / {fmt(get('chorus', key, 'latencyMs', 'p99'), 1)}",
-        f"{fmt(get('nchan', key, 'latencyMs', 'p50'), 1)} / {fmt(get('nchan', key, 'latencyMs', 'p99'), 1)}", "")
-    cl, nl = loss("chorus", key), loss("nchan", key)
-    row("", "loss", cl or "—", nl or "—", "", "zero",
-        goal_check(None if cl is None else get("chorus", key, "lostDeliveries") == 0 and get("chorus", key, "connectErrors") == 0))
+def loss_cell(system, scenario):
+    all_runs = runs(system, scenario)
+    if not all_runs:
+        return None
+    good = ok_runs(system, scenario)
+    lost = sum(r.get("lostDeliveries", 0) for r in good)
+    errs = sum(r.get("connectErrors", 0) for r in good)
+    dropped = sum(r.get("droppedAfterConnect", 0) for r in good)
+    text = f"{lost:,} lost"
+    if errs:
+        text += f", {errs:,} not connected"
+    if dropped:
+        text += f", {dropped:,} dropped"
+    text += f" in {len(good)} run{'s' if len(good) != 1 else ''}"
+    failed = len(all_runs) - len(good)
+    if failed:
+        text += f"; {failed} run{'s' if failed != 1 else ''} failed"
+    return text
 
+
+def no_loss(system, scenario):
+    all_runs = runs(system, scenario)
+    if not all_runs:
+        return None
+    return all(not r.get("failed") and r.get("lostDeliveries", 0) == 0 and r.get("connectErrors", 0) == 0
+               and r.get("droppedAfterConnect", 0) == 0 for r in all_runs)
+
+
+def metric_rows(key, label, metric, digits=0):
+    c, n = values("chorus", key, metric), values("nchan", key, metric)
+    row("", label, cell(c, digits), cell(n, digits), ratio(median(c), median(n)))
+    return c, n
+
+
+def loss_row(key, title):
+    row("", "loss", loss_cell("chorus", key) or "—", loss_cell("nchan", key) or "—", "", "0",
+        check(f"{title}: loss 0", no_loss("chorus", key)))
+
+
+# ---------------------------------------------------------------- scenarios 1–3
+for key, title, short, target in [
+        ("s1-fanout", "1. fan-out (1 scope, 1,000 subs, 2,000 ev, 64 B, max rate)", "s1", 4),
+        ("s2-wide", "2. wide fan-out (1 scope, 10,000 subs, 300 ev)", "s2", 4),
+        ("s3-scopes", "3. many scopes (1,000 × 10 subs, 20,000 ev round-robin)", "s3", 2)]:
+    c = values("chorus", key, ("deliveriesPerSecond",))
+    n = values("nchan", key, ("deliveriesPerSecond",))
+    cm, nm = median(c), median(n)
+    row(title, "deliveries/s", cell(c), cell(n), ratio(cm, nm), f"≥ {target}× Nchan",
+        check(f"{short} deliveries/s ≥ {target}× Nchan", None if cm is None or nm is None else cm >= target * nm))
+    metric_rows(key, "publish rate accepted (events/s)", ("publishRate",))
+    metric_rows(key, "latency p50 (ms)", ("latencyMs", "p50"), 1)
+    metric_rows(key, "latency p99 (ms)", ("latencyMs", "p99"), 1)
+    loss_row(key, short)
+
+# ---------------------------------------------------------------- scenario 4
 key = "s4-latency"
 for label, field in [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("max", "max")]:
-    c = get("chorus", key, "latencyMs", field)
-    n = get("nchan", key, "latencyMs", field)
+    c = values("chorus", key, ("latencyMs", field))
+    n = values("nchan", key, ("latencyMs", field))
+    cm, nm = median(c), median(n)
     goal, met = "", ""
     if field == "p99":
-        goal = "≤ Nchan/10 and < 10 ms"
-        met = goal_check(None if c is None or n is None else (c <= n / 10 and c < 10))
+        goal = "≤ 5 ms and ≤ 0.5× Nchan"
+        met = check("s4 p99 ≤ 5 ms and ≤ 0.5× Nchan",
+                    None if cm is None or nm is None else (cm <= 5 and cm <= 0.5 * nm))
     row("4. latency, 1,000 subs, 100 ev/s for 10 s" if field == "p50" else "", f"latency {label} (ms)",
-        fmt(c, 2), fmt(n, 2), ratio(c, n), goal, met)
-cl, nl = loss("chorus", key), loss("nchan", key)
-row("", "loss", cl or "—", nl or "—", "", "zero",
-    goal_check(None if cl is None else get("chorus", key, "lostDeliveries") == 0))
+        cell(c, 2), cell(n, 2), ratio(cm, nm), goal, met)
+metric_rows(key, "deliveries/s (100,000 offered)", ("deliveriesPerSecond",))
+loss_row(key, "s4")
+
+# ---------------------------------------------------------------- scenario 5
 
 
-def per_connection(system):
-    data = load(f"{system}-s5-rss")
-    if not data or not data.get("connections"):
-        return None, None, None
-    conns = data["connections"]
-    per_node = conns / 2
-    a = (data["nodeA"]["rssAfterKB"] - data["nodeA"]["rssBeforeKB"]) / per_node
-    b = (data["nodeB"]["rssAfterKB"] - data["nodeB"]["rssBeforeKB"]) / per_node
-    return a, b, conns
+def rss_per_stream(*nodes):
+    def metric(run):
+        conns = run.get("connections") or 0
+        if not conns:
+            return None
+        per_node = conns / 2
+        delta = sum(run[node]["rssAfterKB"] - run[node]["rssBeforeKB"] for node in nodes)
+        return delta / (per_node * len(nodes))
+    return metric
 
 
-ca, cb, cc = per_connection("chorus")
-na, nb, nc = per_connection("nchan")
-row("5. memory, 10,000 idle connections (5,000 per node)", "RSS per idle connection, node A (kB)", fmt(ca, 1), fmt(na, 1), ratio(ca, na),
-    "≤ Nchan", goal_check(None if ca is None or na is None else ca <= na))
-row("", "RSS per idle connection, node B (kB)", fmt(cb, 1), fmt(nb, 1), ratio(cb, nb), "≤ Nchan",
-    goal_check(None if cb is None or nb is None else cb <= nb))
+def kernel_tcp_per_stream(run):
+    """Kernel memory charged to the nodes' stream sockets (ss -m: r + w + f), per socket, in kB."""
+    tcp = run.get("kernelTCP") or {}
+    if not tcp.get("nodeSockets"):
+        return None
+    return tcp["nodeBytes"] / tcp["nodeSockets"] / 1024
 
-for system_label, field in [("node A (publisher's node)", "nodeACPUSeconds"), ("node B", "nodeBCPUSeconds"), ("redis-server", "redisCPUSeconds")]:
-    c = (load("chorus-s6-cpu") or {}).get(field)
-    n = (load("nchan-s6-cpu") or {}).get(field)
-    row("6. CPU seconds during scenario 1" if field == "nodeACPUSeconds" else "", system_label, fmt(c, 2), fmt(n, 2), ratio(c, n))
-row("", "chorus-bench itself", fmt(get("chorus", "s1-fanout", "toolCPUSeconds"), 2), fmt(get("nchan", "s1-fanout", "toolCPUSeconds"), 2),
-    "", "", "")
-row("", "wall seconds of the run", fmt((load("chorus-s6-cpu") or {}).get("wallSeconds"), 1),
-    fmt((load("nchan-s6-cpu") or {}).get("wallSeconds"), 1), "")
+
+key = "s5-rss"
+c = values("chorus", key, rss_per_stream("nodeA", "nodeB"))
+n = values("nchan", key, rss_per_stream("nodeA", "nodeB"))
+cm, nm = median(c), median(n)
+row("5. memory, 10,000 idle streams (5,000 per node)", "RSS per idle stream, both nodes (kB)", cell(c, 1), cell(n, 1),
+    ratio(cm, nm), "≤ 0.5× Nchan and ≤ 5 kB",
+    check("memory per idle stream ≤ 0.5× Nchan and ≤ 5 kB",
+          None if cm is None or nm is None else (cm <= 0.5 * nm and cm <= 5)))
+metric_rows(key, "RSS per idle stream, node A (kB)", rss_per_stream("nodeA"), 1)
+metric_rows(key, "RSS per idle stream, node B (kB)", rss_per_stream("nodeB"), 1)
+has_kernel = any(values(s, key, kernel_tcp_per_stream) for s in SYSTEMS)
+if has_kernel:
+    metric_rows(key, "kernel TCP memory per idle stream, nodes' sockets (kB, not in RSS)", kernel_tcp_per_stream, 2)
+loss_row("s5-memory", "s5")
+
+# ---------------------------------------------------------------- scenario 6
+first = True
+for label, field in [("node A (publisher's node)", "nodeACPUSeconds"), ("node B", "nodeBCPUSeconds"),
+                     ("redis-server", "redisCPUSeconds")]:
+    c, n = values("chorus", "s6-cpu", (field,)), values("nchan", "s6-cpu", (field,))
+    row("6. CPU seconds during scenario 1" if first else "", label, cell(c, 2), cell(n, 2), ratio(median(c), median(n)))
+    first = False
+metric_rows("s1-fanout", "chorus-bench itself", ("toolCPUSeconds",), 2)
+metric_rows("s6-cpu", "wall seconds of the run", ("wallSeconds",), 1)
 
 # ---------------------------------------------------------------- plot
+
+
+def median_run(system, key):
+    """The repetition with the median p99 (the lower middle one for an even count), and the others."""
+    good = [r for r in ok_runs(system, key) if dig(r, "latencyMs", "p99") is not None
+            and (r.get("latencyMs") or {}).get("distribution")]
+    if not good:
+        return None, []
+    ordered = sorted(good, key=lambda r: r["latencyMs"]["p99"])
+    mid = ordered[(len(ordered) - 1) // 2]
+    return mid, [r for r in good if r is not mid]
+
+
 plotted = False
+plot_notes = []
 try:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     for ax, (key, title) in zip(axes, [("s4-latency", "4. steady 100 ev/s, 1,000 subscribers"),
                                        ("s1-fanout", "1. fan-out at max rate, 1,000 subscribers")]):
         for system, color in [("chorus", "tab:blue"), ("nchan", "tab:orange")]:
-            dist = get(system, key, "latencyMs", "distribution")
-            if not dist:
+            mid, others = median_run(system, key)
+            if mid is None:
                 continue
-            xs = [min(p, 99.999) for p, _ in dist]
-            ys = [max(v, 0.001) for _, v in dist]
-            ax.plot([1 / (1 - x / 100) for x in xs], ys, marker="o", label=system.capitalize(), color=color)
+
+            def xy(run):
+                dist = run["latencyMs"]["distribution"]
+                xs = [min(p, 99.999) for p, _ in dist]
+                return [1 / (1 - x / 100) for x in xs], [max(v, 0.001) for _, v in dist]
+
+            for other in others:
+                ax.plot(*xy(other), color=color, alpha=0.3, linewidth=1)
+            total = len(others) + 1
+            ax.plot(*xy(mid), marker="o", linewidth=2, color=color,
+                    label=f"{system.capitalize()} (r{mid['repetition']}, median p99 of {total})" if total > 1
+                    else system.capitalize())
+            plot_notes.append(f"{key} {system}: r{mid['repetition']} of {total}")
             plotted = True
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -167,8 +291,10 @@ try:
         ax.set_ylabel("publish → receive latency (ms)")
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
-    fig.suptitle("Chorus vs Nchan, 2 nodes + Redis each, same load tool (chorus-bench)")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
+    fig.suptitle("Chorus vs Nchan, 2 nodes + Redis each, same load tool (chorus-bench)\n"
+                 "bold: the repetition with the median p99; thin: the other repetitions", fontsize=10)
     fig.tight_layout()
     if plotted:
         fig.savefig(png_path, dpi=110)
@@ -176,14 +302,43 @@ except ImportError:
     pass
 
 # ---------------------------------------------------------------- markdown
+
+
 def commands():
     lines = []
     for system in SYSTEMS:
         for key in ["s1-fanout", "s2-wide", "s3-scopes", "s4-latency", "s5-memory"]:
-            data = load(f"{system}-{key}")
-            if data and data.get("args"):
+            data = next((r for r in runs(system, key) if r.get("args")), None)
+            if data:
                 lines.append(f"{system:6} {key:11} chorus-bench <{system} URLs> {data['args']}")
     return "\n".join(lines)
+
+
+def provenance():
+    """Which run and how many repetitions each scenario's numbers come from."""
+    lines = ["| scenario | Chorus repetitions | Nchan repetitions | from the run started at |", "|---|---:|---:|---|"]
+    for key in ["s1-fanout", "s2-wide", "s3-scopes", "s4-latency", "s5-memory"]:
+        counts, starts = [], set()
+        for system in SYSTEMS:
+            all_runs = runs(system, key)
+            failed = sum(1 for r in all_runs if r.get("failed"))
+            counts.append(f"{len(all_runs)}" + (f" ({failed} failed)" if failed else "") if all_runs else "—")
+            starts.update(r.get("runStartedAt", "unknown") for r in all_runs)
+        lines.append(f"| {key} | {counts[0]} | {counts[1]} | {', '.join(sorted(starts)) or '—'} |")
+    return "\n".join(lines)
+
+
+def goal_summary():
+    missed = [name for name, ok in goals if ok is False]
+    unknown = [name for name, ok in goals if ok is None]
+    if not missed and not unknown:
+        return f"**Every issue-14 goal is met** ({len(goals)} of {len(goals)}, on the medians)."
+    parts = []
+    if missed:
+        parts.append(f"**Not met ({len(missed)} of {len(goals)}):** " + "; ".join(missed) + ".")
+    if unknown:
+        parts.append("Not measured in these results: " + "; ".join(unknown) + ".")
+    return " ".join(parts)
 
 
 analysis_path = os.path.join(bench_dir, "analysis.md")
@@ -195,6 +350,12 @@ table = ["| scenario | metric | Chorus | Nchan | Chorus / Nchan | goal | met |",
 for r in rows:
     table.append("| " + " | ".join(str(x) for x in r) + " |")
 
+last_run = ""
+if machine.get("matrixSeconds") is not None:
+    scen = " ".join(machine.get("scenarios", []))
+    last_run = (f"The last run (`REPEAT={machine.get('repetitions', '?')} SCENARIOS=\"{scen}\"`, started "
+                f"{machine.get('runStartedAt', '?')}) took {machine['matrixSeconds'] / 60:.1f} minutes.")
+
 md = f"""# Benchmarks: Chorus and Nchan, side by side
 
 _Generated by `bench/report.py` from `bench/results/*.json` on {generated}. Do not edit by hand:
@@ -203,18 +364,31 @@ edit `bench/analysis.md` or the scripts and rerun._
 ## Reproduce
 
 ```sh
-bench/run-matrix.sh                    # all scenarios, both systems (about 10 minutes)
+bench/run-matrix.sh                    # all scenarios, both systems, 3 repetitions each
+REPEAT=5 bench/run-matrix.sh           # more repetitions
 SCENARIOS="1 4" bench/run-matrix.sh    # a subset
 ```
 
+One repetition of all five scenarios for both systems takes about 5 minutes here (each run starts
+and stops its own Redis and nodes), so the default three take about 15.
+{last_run}
+
 The script installs what is missing (`nginx`, `libnginx-mod-nchan`, `redis-server` with apt,
 `matplotlib` with pip), raises the file-descriptor limit, builds `chorus` and `chorus-bench` in
-release (`swift build -c release --scratch-path .build-bench`), then per system starts one
-`redis-server` and two nodes on 127.0.0.1, runs the scenarios, stops exactly the processes it
-started, and regenerates this page and `bench/latency.png`.
+release (`swift build -c release --scratch-path .build-bench`; or takes prebuilt binaries from
+`CHORUS_BIN` and `BENCH_BIN`), then for every run of a scenario starts a fresh `redis-server` and
+two nodes on 127.0.0.1, runs the load, and stops exactly the processes it started. It keeps each
+repetition's raw JSON (`bench/results/<system>-<scenario>.r<N>.json`), removes the selected
+scenarios' results of earlier runs first, and regenerates this page and `bench/latency.png`.
 
 ## Method
 
+- **Repetitions**: every scenario runs `REPEAT` times (default 3) per system. Repetitions are the
+  outer loop and the two systems alternate inside it (repetition 1: Chorus s1, Nchan s1, Chorus s2,
+  …; repetition 2: Nchan first), so load from other work on the machine hits both alike. Each run
+  gets a fresh Redis and fresh nodes. The table shows the **median** of the repetitions and, in
+  parentheses, their **range** (min–max); ratios are of the medians, and the goals are checked on
+  the medians. Loss counts every repetition.
 - **One load tool for both systems**: `chorus-bench` (`Sources/chorus-bench`, `Sources/ChorusBench`),
   a SwiftNIO program: one channel per SSE subscriber with a hand-written HTTP/1.1 response parser
   (chunked or not) and a byte scanner for `data:` lines, TCP_NODELAY on every socket, per-event-loop
@@ -231,7 +405,16 @@ started, and regenerates this page and `bench/latency.png`.
 - **Publishing**: 8 keep-alive connections (4 in scenario 4), one request in flight each, one event
   per request (`POST /publish` JSON for Chorus, `POST /pub/<scope>` raw body for Nchan).
 - **Memory**: VmRSS of each node process (nginx: master + workers) before and 5 s after 10,000
-  idle subscribers connected, divided by the 5,000 connections of that node.
+  idle subscribers connected, divided by the 5,000 connections of that node ("both nodes": the
+  sum of both nodes' growth over all 10,000).
+- **Kernel TCP memory** is reported apart, because it is kernel memory (socket buffers) and in no
+  process's RSS: the memory charged to the nodes' own stream sockets at the second moment, per
+  socket (`ss -tm`: receive queue `r`, send queue `w` and forward-allocated `f`, the accounting
+  that the `TCP: mem` pages of `/proc/net/sockstat` add up over all sockets). The sockstat totals
+  before and after are kept in the raw results, but every other TCP socket on the machine moves
+  them, so the report does not use them. The kernel gives an idle socket's buffers back, so this is
+  normally 0 for idle streams. The socket objects themselves (2.3 kB of `TCP` slab per socket here,
+  the same for both systems) are in neither number.
 - **CPU**: utime+stime from `/proc/PID/stat` of each node (nginx: master + workers) and Redis,
   before and after scenario 1; the tool reports its own `getrusage`.
 - **Nagle**: the tool sets TCP_NODELAY. Chorus's listener (SwiftNIO `ServerBootstrap`) sets
@@ -248,19 +431,32 @@ started, and regenerates this page and `bench/latency.png`.
 | nginx / nchan | {machine.get('nginx', '?')} / {machine.get('nchan', '?')} |
 | Redis | {machine.get('redis', '?')} |
 | file-descriptor limit | {machine.get('fdLimit', '?')} {('— ' + machine['fdNote']) if machine.get('fdNote') else ''} |
-| load average at the start | {machine.get('loadAverage', '?')} |
+| load average at the start / end | {machine.get('loadAverage', '?')} / {machine.get('loadAverageAtEnd', '?')} |
 
 Load tool, nodes and Redis all share the same 2 cores, so every number here includes the
 contention between them: they are comparisons on one machine, not capacity figures.
 
 ## Results
 
+{goal_summary()}
+
+Each cell is the median of the repetitions, with their range (min–max) in parentheses.
+
 {chr(10).join(table)}
 
-Ratios are Chorus / Nchan (above 1 is better for deliveries/s, worse for latency, memory and CPU).
-"—" means the scenario was not run or did not produce a number.
+Ratios are Chorus / Nchan of the medians (above 1 is better for deliveries/s, worse for latency,
+memory and CPU). "—" means the scenario was not run or did not produce a number. The goals are
+issue 14's.
+
+Where the numbers come from:
+
+{provenance()}
 
 ![latency by percentile](bench/latency.png)
+
+_Latency by percentile. For each system and scenario the bold line with markers is the repetition
+with the median p99 (for an even count, the lower of the two middle ones); the thin lines are the
+other repetitions._
 
 ## Where Chorus is behind, and why
 
@@ -281,4 +477,5 @@ chorus-json --publish-header 'Authorization: Bearer <key>'` (the header only whe
 """
 with open(markdown_path, "w") as f:
     f.write(md)
-print(f"wrote {markdown_path}" + (f" and {png_path}" if plotted else " (no plot: no latency data)"))
+print(f"wrote {markdown_path}" + (f" and {png_path} ({'; '.join(plot_notes)})" if plotted
+                                  else " (no plot: no latency data)"))

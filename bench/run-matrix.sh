@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Runs the benchmark matrix for Chorus and Nchan with the same load tool (chorus-bench), then
-# regenerates BENCHMARKS.md and bench/latency.png.
+# Runs the benchmark matrix for Chorus and Nchan with the same load tool (chorus-bench), each
+# scenario REPEAT times per system, then regenerates BENCHMARKS.md and bench/latency.png from the
+# medians and ranges of the repetitions.
 #
-#   bench/run-matrix.sh                      # every scenario, both systems
+#   bench/run-matrix.sh                      # every scenario, both systems, 3 repetitions
+#   REPEAT=5 bench/run-matrix.sh             # more repetitions
 #   SCENARIOS="1 4" bench/run-matrix.sh      # a subset (1 fan-out, 2 wide, 3 scopes, 4 latency, 5 memory; 6 CPU rides on 1)
 #   SYSTEMS=chorus bench/run-matrix.sh       # one system
+#   CHORUS_BIN=… BENCH_BIN=… bench/run-matrix.sh   # prebuilt release binaries instead of building
 #
-# Per system: 1 redis-server + 2 nodes on 127.0.0.1, publisher on node A, subscribers split over
-# both nodes. Everything listens on loopback only, every step is bounded by `timeout`, and the
-# script stops exactly the processes it started (by PID) when it ends, however it ends.
+# Every run of a scenario gets a fresh system: 1 redis-server + 2 nodes on 127.0.0.1, publisher on
+# node A, subscribers split over both nodes; it is stopped before the next run. Repetitions are the
+# outer loop and the systems alternate within each (repetition 1: chorus s1, nchan s1, chorus s2, …;
+# repetition 2: nchan s1, chorus s1, …), so drift on the machine hits both systems alike. Each run
+# keeps its raw JSON as bench/results/<system>-<scenario>.r<N>.json; the selected scenarios' files
+# from earlier runs are removed first. Everything listens on loopback only, every step is bounded
+# by `timeout`, and the script stops exactly the processes it started (by PID), however it ends.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,12 +23,18 @@ BENCH_DIR=$ROOT/bench
 RESULTS=$BENCH_DIR/results
 SCENARIOS=${SCENARIOS:-"1 2 3 4 5"}
 SYSTEMS=${SYSTEMS:-"chorus nchan"}
+REPEAT=${REPEAT:-3}
 SCRATCH=${SCRATCH:-$ROOT/.build-bench}
 STEP_TIMEOUT=${STEP_TIMEOUT:-300}
 WORK=$(mktemp -d /tmp/chorus-matrix.XXXXXX)
 STARTED_PIDS=()
 
 log() { printf '[matrix %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "$*"; exit 2; }
+
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, not '$REPEAT'"
+for n in $SCENARIOS; do case $n in 1|2|3|4|5) ;; *) die "unknown scenario '$n' (1 to 5; 6 rides on 1)";; esac; done
+for system in $SYSTEMS; do case $system in chorus|nchan) ;; *) die "unknown system '$system'";; esac; done
 
 cleanup() {
     local pid
@@ -35,7 +48,8 @@ cleanup() {
     done
     STARTED_PIDS=()
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
 
 # ---------------------------------------------------------------- prerequisites
 need_apt=()
@@ -44,10 +58,10 @@ command -v nginx >/dev/null || need_apt+=(nginx)
 [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] || need_apt+=(libnginx-mod-nchan)
 if [ ${#need_apt[@]} -gt 0 ]; then
     log "installing ${need_apt[*]}"
-    apt-cache policy "${need_apt[@]}" | grep -q Candidate || apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_apt[@]}"
+    timeout 60 apt-cache policy "${need_apt[@]}" | grep -q Candidate || timeout 600 apt-get update
+    DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y "${need_apt[@]}"
 fi
-python3 -c 'import matplotlib' 2>/dev/null || { log "installing matplotlib"; pip install --quiet matplotlib; }
+timeout 60 python3 -c 'import matplotlib' 2>/dev/null || { log "installing matplotlib"; timeout 600 pip install --quiet matplotlib; }
 
 # ---------------------------------------------------------------- file descriptors
 FD_WANTED=65536
@@ -72,21 +86,23 @@ else
         || { tail -30 "$WORK/build-chorus.log"; exit 1; }
     (cd "$ROOT" && timeout 1800 swift build -c release --scratch-path "$SCRATCH" --product chorus-bench >"$WORK/build-bench.log" 2>&1) \
         || { tail -30 "$WORK/build-bench.log"; exit 1; }
-    BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+    BIN=$(cd "$ROOT" && timeout 300 swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
     CHORUS=$BIN/chorus
     TOOL=$BIN/chorus-bench
 fi
 
 mkdir -p "$RESULTS"
-export LOAD_AT_START
+export LOAD_AT_START RUN_STARTED
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+RUN_STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+MATRIX_T0=$SECONDS
 
 # ---------------------------------------------------------------- helpers
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 wait_http() { # url, seconds
     local deadline=$((SECONDS + $2))
-    until curl -fs -o /dev/null "$1"; do
+    until curl -fs -m 2 -o /dev/null "$1"; do
         [ $SECONDS -ge $deadline ] && { log "no answer from $1"; return 1; }
         sleep 0.2
     done
@@ -117,14 +133,34 @@ rss_kb() {
     echo "$total"
 }
 
+# Kernel memory of all TCP sockets of this network namespace, in pages ("TCP: … mem N" in
+# /proc/net/sockstat). Socket buffers live there, not in any process's RSS. Every other TCP socket
+# on the machine counts too, so it is kept in the raw results only; tcp_skmem below is what the
+# report uses.
+tcp_mem_pages() { awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "mem") print $(i + 1) }' /proc/net/sockstat; }
+
+# "SOCKETS BYTES": the established TCP sockets whose local (sport) or remote (dport) port is one of
+# the two given, and the kernel memory charged to them: per socket r (receive queue) + w (send
+# queue) + f (forward-allocated) of `ss -m`, the same accounting that sockstat's "TCP: mem" sums.
+tcp_skmem() { # sport|dport port port
+    timeout 60 ss -tmnH state established "( $1 = :$2 or $1 = :$3 )" 2>/dev/null | awk '
+        match($0, /skmem:\([^)]*\)/) {
+            n = split(substr($0, RSTART + 6, RLENGTH - 7), field, ",")
+            for (i = 1; i <= n; i++) if (field[i] ~ /^[rwf][0-9]/) bytes += substr(field[i], 2)
+            sockets++
+        }
+        END { printf "%d %d\n", sockets, bytes }'
+}
+
 HZ=$(getconf CLK_TCK)
+PAGE_SIZE=$(getconf PAGESIZE)
 
 start_redis() { # port
     redis-server --bind 127.0.0.1 --port "$1" --save '' --appendonly no --protected-mode yes \
         >"$WORK/redis-$1.log" 2>&1 &
     STARTED_PIDS+=($!)
     REDIS_PID=$!
-    for _ in $(seq 50); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+    for _ in $(seq 50); do timeout 2 redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
     log "redis on $1 did not start"; return 1
 }
 
@@ -169,94 +205,135 @@ start_system() {
                    --publish-url "http://127.0.0.1:$PORT_A/pub/{scope}" --publish-format raw)
     fi
     sleep 1
-    log "$system: redis :$redis_port, node A :$PORT_A (pid $NODE_A), node B :$PORT_B (pid $NODE_B)"
+    log "$system: redis :$redis_port (pid $REDIS_PID), node A :$PORT_A (pid $NODE_A), node B :$PORT_B (pid $NODE_B)"
 }
 
-# Runs the tool; its JSON line goes to $RESULTS/<system>-<name>.json, the table to the log.
-run_tool() { # system name args...
-    local system=$1 name=$2; shift 2
-    local out=$RESULTS/$system-$name.json
-    log "$system $name: chorus-bench $*"
-    echo "$TOOL ${URL_FLAGS[*]} $*" >"$WORK/$system-$name.cmd"
+# Runs the tool once; its JSON line goes to $RESULTS/<system>-<name>.r<rep>.json, the table to the log.
+run_tool() { # system name rep args...
+    local system=$1 name=$2 rep=$3; shift 3
+    local out=$RESULTS/$system-$name.r$rep.json tag=$system-$name.r$rep
+    log "$system $name (repetition $rep of $REPEAT): chorus-bench $*"
+    echo "$TOOL ${URL_FLAGS[*]} $*" >"$WORK/$tag.cmd"
     set +e
     timeout "$STEP_TIMEOUT" "$TOOL" "${URL_FLAGS[@]}" --json --no-progress --label "$system-$name" "$@" \
-        >"$out.tmp" 2>"$WORK/$system-$name.log"
+        >"$out.tmp" 2>"$WORK/$tag.log"
     local rc=$?
     set -e
-    cat "$WORK/$system-$name.log" >&2
-    if [ -s "$out.tmp" ]; then
-        python3 - "$out.tmp" "$out" "$rc" "$system" "$name" "$*" <<'PY'
+    cat "$WORK/$tag.log" >&2
+    if [ -s "$out.tmp" ] && timeout 30 python3 - "$out.tmp" "$out" "$rc" "$system" "$name" "$*" "$rep" "$REPEAT" "$RUN_STARTED" <<'PY'
 import json, sys
-src, dst, rc, system, name, args = sys.argv[1:]
+src, dst, rc, system, name, args, rep, repeat, started = sys.argv[1:]
 line = open(src).read().strip().splitlines()[-1]
 data = json.loads(line)
-data.update({"exitCode": int(rc), "system": system, "scenario": name, "args": args})
+data.update({"exitCode": int(rc), "system": system, "scenario": name, "args": args,
+             "repetition": int(rep), "repetitions": int(repeat), "runStartedAt": started})
 open(dst, "w").write(json.dumps(data, sort_keys=True) + "\n")
 PY
+    then :
     else
-        printf '{"system":"%s","scenario":"%s","exitCode":%d,"failed":true}\n' "$system" "$name" "$rc" >"$out"
+        printf '{"system":"%s","scenario":"%s","repetition":%d,"repetitions":%d,"runStartedAt":"%s","exitCode":%d,"failed":true}\n' \
+            "$system" "$name" "$rep" "$REPEAT" "$RUN_STARTED" "$rc" >"$out"
     fi
     rm -f "$out.tmp"
     return 0
 }
 
-has() { case " $SCENARIOS " in *" $1 "*) return 0;; *) return 1;; esac; }
-
 # ---------------------------------------------------------------- scenarios
-if "$CHORUS" serve --help 2>&1 | grep -q -- '--publisher-key'; then
+if timeout 30 "$CHORUS" serve --help 2>&1 | grep -q -- '--publisher-key'; then
     PUBLISHER_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     log "chorus serve has --publisher-key: nodes get a key, the tool sends Authorization: Bearer"
 fi
 
-for system in $SYSTEMS; do
-    start_system "$system"
-    A_FAMILY() { family "$NODE_A"; }
-    B_FAMILY() { family "$NODE_B"; }
+# The result files of scenario $1 (scenario 6, CPU, rides on 1).
+result_names() {
+    case $1 in
+        1) echo "s1-fanout s6-cpu";;
+        2) echo "s2-wide";;
+        3) echo "s3-scopes";;
+        4) echo "s4-latency";;
+        5) echo "s5-memory s5-rss";;
+    esac
+}
 
-    if has 5; then
-        # 5. memory: RSS per idle connection at 10,000 connections (5,000 per node).
-        before_a=$(rss_kb $(A_FAMILY)); before_b=$(rss_kb $(B_FAMILY))
-        ready=$WORK/$system-ready
+# Nothing stale: the selected scenarios' results from earlier runs (any repetition count) go first.
+for system in $SYSTEMS; do
+    for n in $SCENARIOS; do
+        for name in $(result_names "$n"); do
+            rm -f "$RESULTS/$system-$name.json" "$RESULTS/$system-$name".r*.json "$RESULTS/$system-$name".r*.json.tmp
+        done
+    done
+done
+
+# One run of scenario $2 on a fresh system $1, repetition $3.
+run_scenario() { # system scenario rep
+    local system=$1 n=$2 rep=$3
+    local t_start=$SECONDS
+    start_system "$system"
+    case $n in
+    5)  # 5. memory: RSS per idle connection at 10,000 connections (5,000 per node), and the
+        # kernel's TCP memory (socket buffers, not in any RSS) before and after.
+        local before_a before_b after_a after_b tcp_before tcp_after connected tool_pid ready
+        local node_sockets node_bytes tool_sockets tool_bytes
+        before_a=$(rss_kb $(family "$NODE_A")); before_b=$(rss_kb $(family "$NODE_B")); tcp_before=$(tcp_mem_pages)
+        ready=$WORK/$system-ready.r$rep
         rm -f "$ready"
-        run_tool "$system" s5-memory -n 10000 -e 0 --hold 25 --ready-file "$ready" &
+        run_tool "$system" s5-memory "$rep" -n 10000 -e 0 --hold 25 --ready-file "$ready" &
         tool_pid=$!
         for _ in $(seq 1200); do [ -f "$ready" ] && break; sleep 0.1; done
         sleep 5
-        after_a=$(rss_kb $(A_FAMILY)); after_b=$(rss_kb $(B_FAMILY))
+        after_a=$(rss_kb $(family "$NODE_A")); after_b=$(rss_kb $(family "$NODE_B")); tcp_after=$(tcp_mem_pages)
+        read -r node_sockets node_bytes < <(tcp_skmem sport "$PORT_A" "$PORT_B")
+        read -r tool_sockets tool_bytes < <(tcp_skmem dport "$PORT_A" "$PORT_B")
         connected=$(cut -d' ' -f2 "$ready" 2>/dev/null || echo 0)
         wait "$tool_pid" || true
-        cat >"$RESULTS/$system-s5-rss.json" <<EOF
-{"system":"$system","connections":${connected:-0},"nodeA":{"rssBeforeKB":$before_a,"rssAfterKB":$after_a},"nodeB":{"rssBeforeKB":$before_b,"rssAfterKB":$after_b}}
+        cat >"$RESULTS/$system-s5-rss.r$rep.json" <<EOF
+{"system":"$system","repetition":$rep,"repetitions":$REPEAT,"runStartedAt":"$RUN_STARTED","connections":${connected:-0},"nodeA":{"rssBeforeKB":$before_a,"rssAfterKB":$after_a},"nodeB":{"rssBeforeKB":$before_b,"rssAfterKB":$after_b},"kernelTCP":{"memPagesBefore":${tcp_before:-0},"memPagesAfter":${tcp_after:-0},"pageSize":$PAGE_SIZE,"nodeSockets":${node_sockets:-0},"nodeBytes":${node_bytes:-0},"toolSockets":${tool_sockets:-0},"toolBytes":${tool_bytes:-0}}}
 EOF
-        log "$system memory: node A ${before_a} → ${after_a} kB, node B ${before_b} → ${after_b} kB for ${connected:-0} connections"
-    fi
-
-    if has 1; then
-        # 1. fan-out (and 6. CPU per process during it).
-        cpu_a0=$(cpu_ticks $(A_FAMILY)); cpu_b0=$(cpu_ticks $(B_FAMILY)); cpu_r0=$(cpu_ticks "$REDIS_PID"); t0=$(date +%s.%N)
-        run_tool "$system" s1-fanout -n 1000 --scopes 1 -e 2000 --payload 64 --publishers 8
-        cpu_a1=$(cpu_ticks $(A_FAMILY)); cpu_b1=$(cpu_ticks $(B_FAMILY)); cpu_r1=$(cpu_ticks "$REDIS_PID"); t1=$(date +%s.%N)
-        python3 - "$RESULTS/$system-s6-cpu.json" "$system" "$HZ" "$t0" "$t1" "$cpu_a0" "$cpu_a1" "$cpu_b0" "$cpu_b1" "$cpu_r0" "$cpu_r1" <<'PY'
+        log "$system memory: node A ${before_a} → ${after_a} kB, node B ${before_b} → ${after_b} kB, kernel TCP memory of the nodes' ${node_sockets:-0} sockets ${node_bytes:-0} B, of the tool's ${tool_sockets:-0} sockets ${tool_bytes:-0} B (sockstat ${tcp_before} → ${tcp_after} pages) for ${connected:-0} connections"
+        ;;
+    1)  # 1. fan-out (and 6. CPU per process during it).
+        local cpu_a0 cpu_a1 cpu_b0 cpu_b1 cpu_r0 cpu_r1 t0 t1
+        cpu_a0=$(cpu_ticks $(family "$NODE_A")); cpu_b0=$(cpu_ticks $(family "$NODE_B")); cpu_r0=$(cpu_ticks "$REDIS_PID"); t0=$(date +%s.%N)
+        run_tool "$system" s1-fanout "$rep" -n 1000 --scopes 1 -e 2000 --payload 64 --publishers 8
+        cpu_a1=$(cpu_ticks $(family "$NODE_A")); cpu_b1=$(cpu_ticks $(family "$NODE_B")); cpu_r1=$(cpu_ticks "$REDIS_PID"); t1=$(date +%s.%N)
+        timeout 30 python3 - "$RESULTS/$system-s6-cpu.r$rep.json" "$system" "$rep" "$REPEAT" "$RUN_STARTED" "$HZ" "$t0" "$t1" \
+            "$cpu_a0" "$cpu_a1" "$cpu_b0" "$cpu_b1" "$cpu_r0" "$cpu_r1" <<'PY'
 import json, sys
-path, system, hz, t0, t1, a0, a1, b0, b1, r0, r1 = sys.argv[1:]
+path, system, rep, repeat, started, hz, t0, t1, a0, a1, b0, b1, r0, r1 = sys.argv[1:]
 hz = int(hz)
-json.dump({"system": system, "hz": hz, "wallSeconds": round(float(t1) - float(t0), 3),
+json.dump({"system": system, "repetition": int(rep), "repetitions": int(repeat), "runStartedAt": started,
+           "hz": hz, "wallSeconds": round(float(t1) - float(t0), 3),
            "nodeACPUSeconds": (int(a1) - int(a0)) / hz, "nodeBCPUSeconds": (int(b1) - int(b0)) / hz,
            "redisCPUSeconds": (int(r1) - int(r0)) / hz}, open(path, "w"))
 PY
-    fi
-    has 2 && run_tool "$system" s2-wide -n 10000 --scopes 1 -e 300 --payload 64 --publishers 8 --drain-timeout 30
-    has 3 && run_tool "$system" s3-scopes -n 10000 --scopes 1000 -e 20000 --payload 64 --publishers 8 --drain-timeout 30
-    has 4 && run_tool "$system" s4-latency -n 1000 --scopes 1 -e 1000 --rate 100 --payload 64 --publishers 4
-
+        ;;
+    2) run_tool "$system" s2-wide "$rep" -n 10000 --scopes 1 -e 300 --payload 64 --publishers 8 --drain-timeout 30 ;;
+    3) run_tool "$system" s3-scopes "$rep" -n 10000 --scopes 1000 -e 20000 --payload 64 --publishers 8 --drain-timeout 30 ;;
+    4) run_tool "$system" s4-latency "$rep" -n 1000 --scopes 1 -e 1000 --rate 100 --payload 64 --publishers 4 ;;
+    esac
     cleanup
     sleep 1
+    log "$system scenario $n repetition $rep: $((SECONDS - t_start)) s with start and stop"
+}
+
+# Repetitions outside, systems alternating inside: odd repetitions run the systems in the order
+# given, even ones reversed, so neither system always runs right after the other.
+for rep in $(seq "$REPEAT"); do
+    order=$SYSTEMS
+    [ $((rep % 2)) -eq 0 ] && order=$(echo "$SYSTEMS" | tr ' ' '\n' | tac | tr '\n' ' ')
+    for n in $SCENARIOS; do
+        for system in $order; do
+            run_scenario "$system" "$n" "$rep"
+        done
+    done
+    log "repetition $rep of $REPEAT done after $((SECONDS - MATRIX_T0)) s"
 done
+MATRIX_SECONDS=$((SECONDS - MATRIX_T0))
 
 # ---------------------------------------------------------------- machine and report
-python3 - "$RESULTS/machine.json" "$FD_LIMIT" "$FD_NOTE" "$TOOL" <<'PY'
+timeout 120 python3 - "$RESULTS/machine.json" "$FD_LIMIT" "$FD_NOTE" "$TOOL" "$REPEAT" "$SCENARIOS" "$SYSTEMS" "$MATRIX_SECONDS" <<'PY'
 import json, os, platform, subprocess, sys
-path, fd_limit, fd_note, tool = sys.argv[1:]
+path, fd_limit, fd_note, tool, repeat, scenarios, systems, seconds = sys.argv[1:]
 def run(*cmd):
     try: return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip() or subprocess.run(cmd, capture_output=True, text=True, timeout=20).stderr.strip()
     except Exception as e: return f"unavailable: {e}"
@@ -270,7 +347,10 @@ json.dump({
     "redis": run("redis-server", "--version"),
     "fdLimit": int(fd_limit), "fdNote": fd_note,
     "loadAverage": os.environ.get("LOAD_AT_START", "?"),
+    "loadAverageAtEnd": " ".join(open("/proc/loadavg").read().split()[:3]),
+    "runStartedAt": os.environ.get("RUN_STARTED", "?"), "repetitions": int(repeat),
+    "scenarios": scenarios.split(), "systems": systems.split(), "matrixSeconds": int(seconds),
 }, open(path, "w"), indent=1)
 PY
-python3 "$BENCH_DIR/report.py" "$RESULTS" "$ROOT/BENCHMARKS.md" "$BENCH_DIR/latency.png"
+timeout 300 python3 "$BENCH_DIR/report.py" "$RESULTS" "$ROOT/BENCHMARKS.md" "$BENCH_DIR/latency.png"
 log "wrote $ROOT/BENCHMARKS.md and $BENCH_DIR/latency.png (raw results in $RESULTS, logs in $WORK)"
