@@ -148,7 +148,7 @@ struct EventsController {
             throw APIError.badRequest("invalid-scope", "a scope is named twice in different Unicode forms (scopes are compared as exact bytes); open one stream for each")
         }
         // A shared stream has no session: it gets every tab's echo, and its leader filters per tab.
-        let session = SharedTabs.isRequested(by: request) ? nil : (query.get("session") ?? query.get("tab")).flatMap { $0.isEmpty ? nil : $0 }
+        let session = SharedTabs.isRequested(query) ? nil : (query.get("session") ?? query.get("tab")).flatMap { $0.isEmpty ? nil : $0 }
         if let session, session.utf8.count > PublishRequest.maximumNameLength {
             throw APIError.badRequest("invalid-session", "the session id is longer than \(PublishRequest.maximumNameLength) bytes")
         }

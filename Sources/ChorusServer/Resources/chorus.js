@@ -143,7 +143,7 @@
       var error = new Event("error");
       error.reason = reason;
       fire(error, self.onerror);
-      if (!permanent && !document.hidden) schedule();
+      if (!permanent && (raw || !document.hidden)) schedule(); // a shared stream reconnects while hidden too
     }
     function schedule() {
       var delay = Math.min(retry * Math.pow(2, attempt), maximumDelay);
@@ -236,7 +236,7 @@
       this.readyState = 2;
       state("disconnected");
       document.removeEventListener("visibilitychange", visibility);
-    } else if (document.hidden) state("disconnected"); else connect();
+    } else if (document.hidden && !raw) state("disconnected"); else connect();
   }
   ChorusSource.CONNECTING = 0;
   ChorusSource.OPEN = 1;

@@ -1,5 +1,6 @@
 import ChorusCore
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 import Synchronization
 
@@ -42,16 +43,33 @@ final class SharedTabs: Sendable {
     let resumeFloor: EventID?
     private let state: Mutex<State>
 
-    /// Whether `request` asks for a shared stream.
-    static func isRequested(by request: Request) -> Bool {
-        ["1", "true", "yes"].contains(request.uri.queryParameters.get("shared").map { String($0) } ?? "")
+    /// Whether the query parameters (already parsed) ask for a shared stream.
+    static func isRequested(_ query: FlatDictionary<Substring, Substring>) -> Bool {
+        guard let value = query.get("shared") else { return false }
+        return value == "1" || value == "true" || value == "yes"
+    }
+
+    /// Whether the request target has a `shared=` query parameter at all: checked (without
+    /// allocating) before the query is parsed again, so a normal stream's setup costs nothing more.
+    private static func mentionsShared(_ target: String) -> Bool {
+        let bytes = target.utf8
+        var atStart = false
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            if atStart, bytes[index...].starts(with: "shared=".utf8) { return true }
+            atStart = bytes[index] == UInt8(ascii: "?") || bytes[index] == UInt8(ascii: "&")
+            index = bytes.index(after: index)
+        }
+        return false
     }
 
     /// The shared-stream state for `request`, or `nil` if it does not ask for one. Throws a `400`
     /// for a bad tab list or one whose presence would be too large.
     static func from(_ request: Request, subscription: Subscription, configuration: NodeConfiguration, bus: any Bus) async throws -> SharedTabs? {
-        guard isRequested(by: request) else { return nil }
-        let sessions = request.uri.queryParameters.getAll("tabs").map { String($0) }
+        guard mentionsShared(request.uri.string) else { return nil }
+        let query = request.uri.queryParameters
+        guard isRequested(query) else { return nil }
+        let sessions = query.getAll("tabs").map { String($0) }
         try validate(sessions, subscription: subscription, configuration: configuration)
         let floor = try? await bus.position()
         return SharedTabs(sessions: sessions, resumeFloor: floor ?? nil, now: subscription.info.connectedAt)
