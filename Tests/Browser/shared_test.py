@@ -12,6 +12,7 @@ HTTP/1.1, where Chromium allows 6 connections per host: without sharing, tabs 7 
   does not (it does get the backend event published after it).
 - Handover: the leader tab is closed and events are published while another tab takes over; every
   remaining tab shows every event exactly once, in order, and presence shows 7 tabs on 1 connection.
+- A follower tab goes without a goodbye (its goodbye is dropped, as for a crashed tab): it leaves presence once the leader sees its tab lock gone.
 
 One node with the in-memory bus; about 15 s. Every process it starts is stopped by PID.
 
@@ -167,6 +168,20 @@ def run(log_dir):
         wait_until(driver, "presence shows the 7 remaining tabs", presence_is([s for s, t in zip(sessions, tabs) if t != leader]))
         wait_until(driver, "one connection after the handover", lambda _: get_json(node + "/healthz")["connections"] == 1 and streams_open(node) == 1)
         print("ok: the leader closed; another tab took over with nothing missed or doubled; presence shows 7 tabs on 1 connection")
+
+        # A follower goes without a goodbye (as a crashed or killed tab does: its `bye` is dropped);
+        # the leader sees its tab lock gone.
+        def leads(tab):
+            driver.switch_to.window(tab)
+            return driver.execute_script("return document.getElementById('live').hasAttribute('data-chorus-leader')")
+        vanished = next(tab for tab in remaining if tab != tabs[2] and not leads(tab))
+        driver.switch_to.window(vanished)
+        driver.execute_script("var post = BroadcastChannel.prototype.postMessage;"
+                              "BroadcastChannel.prototype.postMessage = function (m) { if (!(m && m.t === 'bye')) post.call(this, m); };")
+        driver.close()
+        left = [s for s, t in zip(sessions, tabs) if t not in (leader, vanished)]
+        wait_until(driver, "presence drops the tab that left without a goodbye", presence_is(left))
+        print("ok: a tab that left without a goodbye left presence (its tab lock was gone)")
     finally:
         driver.quit()
 

@@ -423,10 +423,24 @@
           if (response.status === 404 && leading.inner === inner) { inner.close(); open(); }
         }, function () { if (leading) { leading.sending = false; setTimeout(report, 1000); } });
     }
+    /* A tab that vanished without `pagehide` (it crashed, or was killed) no longer holds its tab
+     * lock: it leaves presence too. */
+    function prune() {
+      if (!leading) return;
+      navigator.locks.query().then(function (state) {
+        if (!leading) return;
+        var alive = {};
+        (state.held || []).concat(state.pending || []).forEach(function (lock) { alive[lock.name] = true; });
+        Object.keys(leading.tabs).forEach(function (tab) {
+          if (tab !== session && !alive["chorus-tab:" + tab]) delete leading.tabs[tab];
+        });
+        report();
+      }, function () { /* keep the list */ });
+    }
     function lead() {
       return new Promise(function (resign) {
         if (ended) return resign();
-        leading = { tabs: {}, resume: "", inner: null, key: null, reported: "", sending: false, resign: resign };
+        leading = { tabs: {}, resume: "", inner: null, key: null, reported: "", sending: false, resign: resign, pruner: setInterval(prune, 5000) };
         if (element) element.setAttribute("data-chorus-leader", ""); // which tab holds the connection
         leading.tabs[session] = true;
         post({ t: "who" }); // the other tabs answer with their session and newest id
@@ -460,6 +474,7 @@
       window.removeEventListener("pagehide", leave);
       stopLock.abort();
       if (leading) {
+        clearInterval(leading.pruner);
         if (leading.inner) leading.inner.close();
         leading.resign();
         leading = null;
@@ -477,6 +492,8 @@
       return;
     }
     mark("connecting");
+    // Held while this tab lives: how a leader tells a closed tab from a quiet one.
+    navigator.locks.request("chorus-tab:" + session, function () { return new Promise(function () {}); });
     post({ t: "hello", session: session, newest: newest });
     navigator.locks.request("chorus-shared:" + group, { signal: stopLock.signal }, lead)
       .catch(function () { /* closed before it led */ });
