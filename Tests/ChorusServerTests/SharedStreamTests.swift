@@ -1,8 +1,9 @@
 import ChorusClient
 import ChorusCore
-import ChorusServer
 import ChorusTesting
+import NIOCore
 import Testing
+@testable import ChorusServer
 
 /// A shared stream (`shared=1`): the one connection a leader tab holds for all the tabs of its
 /// browser. It carries each event's origin and scope as extra SSE fields (live and replayed), gets
@@ -61,6 +62,35 @@ struct SharedStreamTests {
             let text = await Self.read(shared, through: "hello", after: greeting)
             #expect(text.contains("chorus-origin: tab%0Aid%3A%209-9\nchorus-scope: room%3A%C3%A9%20x\n"), "\(text)")
         }
+    }
+
+    @Test("a rendered change (several events under one id) carries the fields on each event")
+    func renderedChange() async throws {
+        let renderer = ChangeRenderer(sharing: { _ in .shared }, render: { change, _ in
+            change.paths.map { ServerSentEvent(event: $0, data: "<p id=\"\($0)\">new \($0)</p>") }
+        })
+        try await TestNode.withNode(renderer: renderer) { node in
+            let shared = try RawStream(port: node.port, path: "/events?scope=doc&shared=1&tabs=tab-a")
+            let greeting = await shared.read(until: "}\n\n\r\n")
+            #expect(await Self.eventually { node.hub.connectionCount == 1 })
+            let ids = try await node.client.publish([Envelope(scope: "doc", data: "", paths: ["title", "body"], origin: "tab-a")])
+            let text = await shared.read(until: "new body</p>\n\n\r\n", received: greeting)
+            for path in ["title", "body"] {
+                #expect(text.contains("chorus-origin: tab-a\nchorus-scope: doc\nid: \(ids[0])\nevent: \(path)\n"), "\(text)")
+            }
+        }
+    }
+
+    @Test("decorating puts the fields before every event of a frame, and nowhere else")
+    func decorateEachEvent() {
+        let frame = ByteBuffer(string: "id: 1-0\nevent: a\ndata: x\ndata: y\n\nid: 1-0\nevent: b\ndata: \n\n")
+        let decorated = SharedFields.decorate(frame, origin: "t 1", scope: "s")
+        #expect(String(buffer: decorated) == "chorus-origin: t%201\nchorus-scope: s\nid: 1-0\nevent: a\ndata: x\ndata: y\n\n"
+            + "chorus-origin: t%201\nchorus-scope: s\nid: 1-0\nevent: b\ndata: \n\n")
+        var parser = SSEParser()
+        let parsed = parser.feed(decorated.readableBytesView)
+        #expect(parsed.map(\.type) == ["a", "b"])
+        #expect(parsed.map(\.data) == ["x\ny", ""])
     }
 
     @Test("a replay to a shared stream carries the same fields")
