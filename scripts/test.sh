@@ -3,7 +3,8 @@
 # Swift suites (unit, Redis integration, multi-node cluster, Sentinel failover), schemathesis against
 # the OpenAPI description, a 2-minute soak, the demo's browser test (headless Chromium, two
 # users on two nodes), the page-load gap browser test (a change made while the page's stream is
-# held back still reaches it, once) and the CORS browser test (a page on another origin, through chorus.js).
+# held back still reaches it, once), the CORS browser test (a page on another origin, through chorus.js)
+# and the shared-tabs browser test (8 tabs on one connection, echo per tab, leader handover; ~15 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --browser
@@ -22,3 +23,4 @@ scripts/fetch-htmx.sh .demo-assets
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" DEMO_ASSETS=.demo-assets python3 Tests/Browser/demo_test.py
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" DEMO_ASSETS=.demo-assets python3 Tests/Browser/pageload_test.py
 CHORUS_BIN="$(swift build --show-bin-path)/chorus" python3 Tests/Browser/cors_test.py
+CHORUS_BIN="$(swift build --show-bin-path)/chorus" DEMO_ASSETS=.demo-assets python3 Tests/Browser/shared_test.py

@@ -11,7 +11,7 @@ import NIOCore
 /// try await node.makeApplication().runService()
 /// ```
 ///
-/// Routes: `GET /events` (SSE), `POST /publish`, `POST /users/{id}/close`, `GET /presence/{scope}`,
+/// Routes: `GET /events` (SSE), `POST /events/tabs` (a shared stream's tabs, see ``SharedTabs``), `POST /publish`, `POST /users/{id}/close`, `GET /presence/{scope}`,
 /// `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus; see ``ChorusMetrics``), `GET /chorus.js`
 /// (the browser script), `GET /console` (a page that shows a scope's live events and publishes to
 /// it) and, unless an app serves its own, `GET /` (the same console).
@@ -82,6 +82,7 @@ public struct ChorusNode: Sendable {
         router.post("publish", use: metrics.publish.counting(publish.publish))
         router.post("users/:id/close", use: control.closeUser)
         router.get("presence/:scope", use: control.presence)
+        router.post("events/tabs", use: SharedTabsController(hub: hub, lifecycle: lifecycle, configuration: configuration).update)
         router.get("healthz") { _, _ in
             jsonResponse(.ok, .object([("status", .string("ok")), ("node", .string(configuration.nodeID)), ("connections", .number("\(hub.connectionCount)"))]))
         }

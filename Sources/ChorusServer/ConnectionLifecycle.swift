@@ -37,9 +37,10 @@ final class ConnectionLifecycle: Sendable {
 
     func connected(_ connection: Connection) async {
         if recordsPresence(of: connection.info) {
-            presenceEntries.increment(by: Double(connection.subscription.scopes.count))
+            let entries = connection.presenceEntries(nodeID: nodeID)
+            presenceEntries.increment(by: Double(entries.count))
             do {
-                try await bus.addPresence(connection.presenceEntries(nodeID: nodeID))
+                try await bus.addPresence(entries)
             } catch {
                 logger.warning("could not record presence", metadata: ["chorus.conn": "\(connection.id)", "chorus.error": "\(error)"])
             }
@@ -48,10 +49,13 @@ final class ConnectionLifecycle: Sendable {
     }
 
     func disconnected(_ connection: Connection) async {
+        // A shared stream's tabs stop changing now, so what is removed here is what was added.
+        let lastTabs = connection.shared?.close()
         if recordsPresence(of: connection.info) {
-            presenceEntries.decrement(by: Double(connection.subscription.scopes.count))
+            let entries = lastTabs.map { SharedTabs.presenceEntries(of: $0, on: connection, nodeID: nodeID) } ?? connection.presenceEntries(nodeID: nodeID)
+            presenceEntries.decrement(by: Double(entries.count))
             do {
-                try await bus.removePresence(connection.presenceEntries(nodeID: nodeID))
+                try await bus.removePresence(entries)
             } catch {
                 logger.warning("could not remove presence", metadata: ["chorus.conn": "\(connection.id)", "chorus.error": "\(error)"])
             }

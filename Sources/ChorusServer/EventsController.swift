@@ -41,13 +41,14 @@ struct EventsController {
             throw APIError(.internalServerError, code: "stream-unsupported", message: "this server cannot serve event streams on this connection")
         }
         let subscription = try await subscription(from: request)
+        let shared = try await SharedTabs.from(request, subscription: subscription, configuration: configuration, bus: bus)
         let lastEventID = try lastEventID(from: request)
         let wantsPresence = ["1", "true", "yes"].contains(request.uri.queryParameters.get("presence").map { String($0) } ?? "")
         try checkPresenceSize(of: subscription)
 
         guard let connection = hub.register(
             subscription, wantsPresence: wantsPresence, queueCapacity: configuration.queueCapacity,
-            sendBufferBytes: configuration.streamSendBufferBytes, channel: context.channel
+            sendBufferBytes: configuration.streamSendBufferBytes, channel: context.channel, shared: shared
         ) else {
             throw CapacityRefusal(error: APIError.unavailable("this node holds its maximum of \(configuration.maximumConnections) connections; try another node", retryAfterSeconds: 5))
         }
@@ -56,8 +57,9 @@ struct EventsController {
         await lifecycle.connected(connection)
         lease.releaseWhenClosed(context.channel)
 
-        let frames = ReplayFrames(subscription: subscription, renderer: renderer, logger: logger)
+        let frames = ReplayFrames(subscription: subscription, renderer: renderer, logger: logger, shared: shared != nil)
         var initial = [ControlFrames.retry(configuration.retryInterval)]
+        if let shared { initial.append(shared.greeting()) }
         var position = ReplayPosition(after: lastEventID)
         if let after = lastEventID {
             let replay: Replay
@@ -101,7 +103,8 @@ struct EventsController {
             // As a set of `String` they would become one scope (Swift compares by equivalence).
             throw APIError.badRequest("invalid-scope", "a scope is named twice in different Unicode forms (scopes are compared as exact bytes); open one stream for each")
         }
-        let session = (query.get("session") ?? query.get("tab")).flatMap { $0.isEmpty ? nil : $0 }
+        // A shared stream has no session: it gets every tab's echo, and its leader filters per tab.
+        let session = SharedTabs.isRequested(query) ? nil : (query.get("session") ?? query.get("tab")).flatMap { $0.isEmpty ? nil : $0 }
         if let session, session.utf8.count > PublishRequest.maximumNameLength {
             throw APIError.badRequest("invalid-session", "the session id is longer than \(PublishRequest.maximumNameLength) bytes")
         }

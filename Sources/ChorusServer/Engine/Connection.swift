@@ -15,8 +15,11 @@ final class Connection: Sendable {
     let wantsPresence: Bool
     /// The Hub's index of the connection's event loop (see ``Hub``).
     let loopSlot: Int
+    /// The tabs a shared stream carries (`shared=1`), `nil` for a normal stream.
+    let shared: SharedTabs?
 
-    init(id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, writer: NIOLoopBoundBox<StreamWriter>, loopSlot: Int) {
+    init(id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, writer: NIOLoopBoundBox<StreamWriter>, loopSlot: Int, shared: SharedTabs? = nil) {
+        self.shared = shared
         self.id = id
         self.presenceID = presenceID
         self.wantsPresence = wantsPresence
@@ -27,9 +30,10 @@ final class Connection: Sendable {
 
     var info: ConnectionInfo { subscription.info }
 
-    /// One presence entry per scope.
+    /// One presence entry per scope (a shared stream: per scope and tab).
     func presenceEntries(nodeID: String) -> [PresenceEntry] {
-        subscription.scopes.sorted().map { scope in
+        if let shared { return SharedTabs.presenceEntries(of: shared.tabs, on: self, nodeID: nodeID) }
+        return subscription.scopes.sorted().map { scope in
             PresenceEntry(scope: scope, connectionID: presenceID, userID: info.userID, sessionID: info.sessionID, nodeID: nodeID, connectedAt: info.connectedAt)
         }
     }

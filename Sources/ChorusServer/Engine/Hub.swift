@@ -41,6 +41,8 @@ public final class Hub: BusReceiver {
     let metrics: ChorusMetrics
     /// Makes this hub's presence connection ids unique across nodes and restarts.
     private let instance = String(UInt64.random(in: 0 ... .max), radix: 36)
+    /// The open shared streams (see ``SharedTabs``).
+    let sharedStreams = SharedStreams()
 
     /// Creates an empty hub.
     public init(maximumConnections: Int = .max, logger: Logger = Logger(label: "chorus.hub"), metrics: ChorusMetrics = .disabled) {
@@ -64,15 +66,15 @@ public final class Hub: BusReceiver {
 
     /// Registers a connection whose stream is written on `channel`; from now on it receives live
     /// events (queued until its writer runs). Returns `nil` at the cap.
-    func register(_ subscription: Subscription, wantsPresence: Bool = false, queueCapacity: Int, sendBufferBytes: Int? = nil, channel: any Channel) -> Connection? {
-        state.withLock { state in
+    func register(_ subscription: Subscription, wantsPresence: Bool = false, queueCapacity: Int, sendBufferBytes: Int? = nil, channel: any Channel, shared: SharedTabs? = nil) -> Connection? {
+        let registered: Connection? = state.withLock { state in
             guard state.connections.count < maximumConnections else { return nil }
             state.nextID += 1
             let slot = state.slot(of: channel.eventLoop, metrics: metrics.delivery)
             let connection = Connection(
                 id: state.nextID, presenceID: "\(instance)-\(state.nextID)", subscription: subscription,
                 wantsPresence: wantsPresence, writer: .makeBoxSendingValue(StreamWriter(channel: channel, capacity: queueCapacity, sendBufferBytes: sendBufferBytes, metrics: metrics.delivery), eventLoop: channel.eventLoop),
-                loopSlot: slot
+                loopSlot: slot, shared: shared
             )
             state.connections[connection.id] = connection
             state.byLoop[slot][connection.id] = connection
@@ -80,11 +82,14 @@ public final class Hub: BusReceiver {
             state.byScope.add(connection)
             return connection
         }
+        if let registered { sharedStreams.add(registered) }
+        return registered
     }
 
     /// Forgets a connection (ending its stream if that has not happened yet).
     func remove(_ connection: Connection) {
         connection.writer.close(.clientGone)
+        sharedStreams.remove(connection)
         state.withLock { state in
             guard state.connections.removeValue(forKey: connection.id) != nil else { return }
             state.expiring.removeValue(forKey: connection.id)
@@ -129,7 +134,7 @@ public final class Hub: BusReceiver {
             logger.warning("dropping an event that cannot be written as SSE", metadata: ["chorus.scope": "\(envelope.scope)", "chorus.error": "\(error)"])
             return
         }
-        let frame = Outbound(id: envelope.id, frame: ByteBuffer(bytes: bytes))
+        let frame = Outbound(id: envelope.id, frame: ByteBuffer(bytes: bytes)).sharing(origin: envelope.origin, scope: envelope.scope, if: sharedStreams.isActive)
         add(frame, to: perLoop, recipients: .of(envelope), into: &batches)
     }
 
@@ -148,10 +153,10 @@ public final class Hub: BusReceiver {
         var batches: [LoopBatch] = []
         switch frames {
         case .shared(let bytes):
-            add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: .of(change), into: &batches)
+            add(Outbound(id: change.id, frame: bytes).sharing(origin: change.origin, scope: change.scope, if: sharedStreams.isActive), to: perLoop, recipients: .of(change), into: &batches)
         case .perUser(let byUser):
             for (user, bytes) in byUser {
-                add(Outbound(id: change.id, frame: bytes), to: perLoop, recipients: .user(user?.value, change), into: &batches)
+                add(Outbound(id: change.id, frame: bytes).sharing(origin: change.origin, scope: change.scope, if: sharedStreams.isActive), to: perLoop, recipients: .user(user?.value, change), into: &batches)
             }
         }
         dispatch(&batches)

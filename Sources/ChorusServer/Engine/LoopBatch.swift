@@ -15,7 +15,7 @@ struct LoopBatch: Sendable {
         for delivery in deliveries {
             var written = 0
             for connection in delivery.members.values where delivery.recipients.admit(connection) {
-                let count = connection.writer.value.deliver(delivery.frame)
+                let count = connection.writer.value.deliver(connection.shared == nil ? delivery.frame : delivery.frame.forSharedStream)
                 if count > 0 {
                     written += 1
                     bytes += count

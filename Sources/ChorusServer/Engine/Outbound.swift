@@ -15,6 +15,8 @@ struct Outbound: Sendable {
     let chunk: ByteBuffer
     /// How many bytes of `chunk` precede the frame (the hex length and its CRLF).
     private let headerLength: Int
+    /// The variant for shared streams (see ``SharedFrame``), when this node has any.
+    var shared: SharedFrame?
 
     /// Frames `frame` as a chunk (copies it once).
     init(id: EventID?, frame: ByteBuffer) {

@@ -9,6 +9,8 @@ struct ReplayFrames: Sendable {
     let subscription: Subscription
     let renderer: ChangeRenderer?
     let logger: Logger
+    /// A shared stream's frames carry each event's origin and scope (``SharedFields``).
+    var shared = false
 
     func frames(for events: [Envelope]) async -> [ByteBuffer] {
         var frames: [ByteBuffer] = []
@@ -17,14 +19,15 @@ struct ReplayFrames: Sendable {
             if renderer != nil, !envelope.paths.isEmpty {
                 changes.append(envelope)
             } else if let bytes = try? SSEEncoder.encode(ServerSentEvent(envelope)) {
-                frames.append(ByteBuffer(bytes: bytes))
+                frames.append(shared ? SharedFields.decorate(ByteBuffer(bytes: bytes), origin: envelope.origin, scope: envelope.scope) : ByteBuffer(bytes: bytes))
             }
         }
         if let renderer, !changes.isEmpty {
             for change in ChangeFrames.merge(changes) {
                 let rendered = await renderer.render(change, subscription.info.userID)
                 if let encoded = ChangeFrames.encode(rendered, id: events.last?.id, logger: logger) {
-                    frames.append(encoded)
+                    // Merged changes may have several origins: a shared stream relays them to every tab.
+                    frames.append(shared ? SharedFields.decorate(encoded, origin: nil, scope: change.scope) : encoded)
                 }
             }
         }

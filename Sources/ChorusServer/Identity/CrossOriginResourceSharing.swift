@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 
 /// CORS for pages of an app whose Chorus nodes live on another origin: lets the browser give those
-/// pages the responses of `/events`, `/publish` and the control routes (`/users/{id}/close`,
+/// pages the responses of `/events` (and a shared stream's `/events/tabs`), `/publish` and the control routes (`/users/{id}/close`,
 /// `/presence/{scope}`), and answers their preflight requests.
 ///
 /// Only for the origins in ``NodeConfiguration/allowedOrigins``:
@@ -58,7 +58,7 @@ struct CrossOriginResourceSharing<Context: RequestContext>: RouterMiddleware {
 
     /// Whether `path` is one of the routes pages on other origins may use.
     static func isCovered(_ path: String) -> Bool {
-        if path == "/events" || path == "/publish" { return true }
+        if path == "/events" || path == "/events/tabs" || path == "/publish" { return true }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         return (parts.count == 4 && parts[1] == "users" && parts[3] == "close") || (parts.count == 3 && parts[1] == "presence")
     }
