@@ -319,21 +319,33 @@ final class StreamWriter {
             waitingForRoom = nil
             waiting.resume(returning: false)
         }
-        finish(reason)
+        finish(reason, endingResponse: false)
         let channel = self.channel
         guard let socket = channel as? any SocketOptionProvider else { return channel.close(promise: nil) }
         socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
     }
 
-    private func finish(_ reason: CloseReason) {
+    /// The last chunk of a chunked response: the end of the stream's body.
+    private static let lastChunk = ByteBuffer(staticString: "0\r\n\r\n")
+
+    /// Ends the stream: with `endingResponse`, its response's end (the last chunk, or nothing for
+    /// an HTTP/1.0 client, whose body ends with the connection) and then the connection, which
+    /// carries nothing else.
+    private func finish(_ reason: CloseReason, endingResponse: Bool = true) {
         phase = .ended
         closeReason = closeReason ?? reason
         pending.removeAll()
-        // Take the handler out (it holds this writer) before the response's end goes through the
-        // HTTP encoder; a closing channel removes it by itself.
-        if case .socket(let context, _) = sink {
+        if case .socket(let context, let chunked) = sink {
             sink = nil
-            if channel.isActive { context.pipeline.syncOperations.removeHandler(context: context, promise: nil) }
+            if channel.isActive {
+                if endingResponse {
+                    let channel = self.channel
+                    let end = chunked ? Self.lastChunk : ByteBuffer()
+                    context.writeAndFlush(NIOAny(IOData.byteBuffer(end))).whenComplete { _ in channel.close(promise: nil) }
+                }
+                // It holds this writer; a closing channel would remove it too.
+                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            }
         }
         let observer = endObserver
         endObserver = nil

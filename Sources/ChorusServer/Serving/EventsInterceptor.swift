@@ -18,7 +18,8 @@ import NIOHTTPTypesHTTP1
 ///
 /// Requests are answered in order: a stream request that arrives while Hummingbird still answers
 /// an earlier one waits for that response's end. Once a stream runs, the connection carries
-/// nothing else: what the client sends is dropped, and the connection closes when the stream ends.
+/// nothing else: what the client sends is dropped, and the stream's writer closes the connection
+/// when the stream ends.
 final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -58,8 +59,6 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     private var hummingbirdResponsesOpen = 0
     /// A stream request waiting for Hummingbird's earlier responses to end.
     private var heldHead: HTTPRequest?
-    /// Whether the stream's response is chunked (not to an HTTP/1.0 client).
-    private var chunked = true
 
     init(responder: EventsResponder, verdict: EventLoopPromise<Verdict>) {
         self.responder = responder
@@ -165,8 +164,8 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Writes the stream's response head and makes the connection the stream's: its frames go
     /// out through a ``StreamChunkHandler`` next to the socket (see ``PreparedStream``), and the
-    /// HTTP handlers, which have nothing left to do on it, leave the pipeline (what a stream
-    /// keeps in memory is what the stream needs).
+    /// HTTP handlers, which have nothing left to do on it, leave the pipeline — this one too, unless
+    /// Hummingbird reads the connection (what a stream keeps in memory is what the stream needs).
     func startStream(_ head: HTTPResponse, writer: StreamWriter) {
         mode = .streaming
         decide(.stream)
@@ -174,9 +173,12 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
         let pipeline = context.pipeline.syncOperations
         // An HTTP/1.0 client gets the body bare, and the connection's end as the stream's.
-        chunked = !((try? pipeline.handler(type: HTTPVersionHandler.self))?.respondingToHTTP10 ?? false)
+        let chunked = !((try? pipeline.handler(type: HTTPVersionHandler.self))?.respondingToHTTP10 ?? false)
         try? pipeline.addHandler(StreamChunkHandler(writer: writer, chunked: chunked), position: .first)
         Self.removeHTTPHandlers(from: pipeline)
+        // Behind Hummingbird's async channel, this handler keeps the client's bytes from reaching
+        // it (they are no longer HTTP parts); otherwise the pipeline's tail drops them.
+        if !hummingbirdAttached { pipeline.removeHandler(context: context, promise: nil) }
     }
 
     /// Takes out the handlers of HTTP requests and responses, in front of this one.
@@ -206,16 +208,6 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         if case .answering(let endSeen) = mode { mode = endSeen ? .passing : .discardingRest }
         decide(.hummingbird)
-    }
-
-    /// Ends a stream's response (its last chunk, written as bytes: the HTTP encoder has left),
-    /// then the connection.
-    func endStream() {
-        guard let context, context.channel.isActive else { return }
-        let channel = context.channel
-        guard chunked else { return channel.close(promise: nil) }
-        let lastChunk = NIOAny(IOData.byteBuffer(ByteBuffer(staticString: "0\r\n\r\n")))
-        context.writeAndFlush(lastChunk).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func decide(_ verdict: Verdict) {

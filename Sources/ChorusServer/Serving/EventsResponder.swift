@@ -49,7 +49,7 @@ final class EventsResponder: Sendable {
                 let writer = stream.connection.writer
                 let written: Void? = try? await channel.eventLoop.submit { interceptor.value.startStream(head, writer: writer.value) }.get()
                 guard written != nil else { return await stream.abandon() }
-                return await stream.start(ending: interceptor)
+                return await stream.start()
             }
             await stream.abandon()
         }

@@ -4,7 +4,7 @@ import NIOCore
 
 /// A stream the `/events` route accepted: registered with the Hub (so live events already queue
 /// for it) and in presence, with its first frames (the `retry:` line and the replay's first page)
-/// ready. ``start(ending:)`` writes them and the rest of the replay, then leaves the stream live
+/// ready. ``start()`` writes them and the rest of the replay, then leaves the stream live
 /// on its event loop.
 struct PreparedStream: Sendable {
     let connection: Connection
@@ -18,11 +18,11 @@ struct PreparedStream: Sendable {
 
     /// Runs once the response head is written: the replay, page by page (each once the socket has
     /// taken the one before), then live. Returns when the stream is live (or already over); its
-    /// end is handled by a ``StreamEpilogue`` that `ending` completes the response for.
-    func start(ending response: NIOLoopBound<EventsInterceptor>) async {
+    /// end is handled by a ``StreamEpilogue``.
+    func start() async {
         logger.debug("stream opened", metadata: ["chorus.conn": "\(connection.id)"])
         metrics.streams.opened()
-        let epilogue = StreamEpilogue(lease: lease, response: response)
+        let epilogue = StreamEpilogue(lease: lease)
         let writer = connection.writer
         var position = self.position
         guard await writer.begin(initial) else { return writer.goLive(after: position.lastSent, then: epilogue) }

@@ -2,19 +2,17 @@ import Logging
 import NIOCore
 
 /// What happens once a stream has ended, whatever ended it: the stream's metrics and last log
-/// line, its Hub slot and presence entries given back (``StreamLease``), and the end of the
-/// response, after which the connection closes.
+/// line, and its Hub slot and presence entries given back (``StreamLease``). (The writer has
+/// ended the response and closed the connection.)
 ///
 /// Kept for the stream's whole life, so it holds references only (the node's metrics and logger
 /// through the lease's Hub).
 final class StreamEpilogue: StreamEndObserver {
     private let lease: StreamLease
     private let opened = ContinuousClock.now
-    private let response: NIOLoopBound<EventsInterceptor>
 
-    init(lease: StreamLease, response: NIOLoopBound<EventsInterceptor>) {
+    init(lease: StreamLease) {
         self.lease = lease
-        self.response = response
     }
 
     func streamEnded(_ end: StreamEnd) {
@@ -31,6 +29,5 @@ final class StreamEpilogue: StreamEndObserver {
         ])
         // Presence is given back on the bus, which may wait; nothing on the loop waits for it.
         Task { await lease.release() }
-        response.value.endStream()
     }
 }

@@ -19,6 +19,8 @@ private struct StreamUnderTest {
     let connection: Connection
     private var wire: [UInt8] = []
     private var parser = SSEParser()
+    /// Whether the body's last chunk (`0\r\n\r\n`) has been read.
+    private var sawLastChunk = false
 
     init(capacity: Int = 4) async throws {
         channel = try await NIOAsyncTestingChannel { channel in
@@ -67,6 +69,7 @@ private struct StreamUnderTest {
             let header = String(decoding: wire[..<lineEnd], as: UTF8.self)
             let length = try #require(Int(header.dropLast(), radix: 16), "not a chunk header: \(header)")
             guard wire.count >= lineEnd + 1 + length + 2 else { break }
+            if length == 0 { sawLastChunk = true }
             body += wire[(lineEnd + 1) ..< (lineEnd + 1 + length)]
             #expect(wire[(lineEnd + 1 + length)...].prefix(2).elementsEqual("\r\n".utf8))
             wire.removeFirst(lineEnd + 1 + length + 2)
@@ -81,6 +84,12 @@ private struct StreamUnderTest {
     }
 
     var retryReceived: Int? { parser.retry }
+
+    /// Whether the response's end (its last chunk) has reached the client.
+    mutating func lastChunkReceived() async throws -> Bool {
+        _ = try await received()
+        return sawLastChunk
+    }
 
     /// Whether the stream's chunk handler is still in the pipeline.
     func handlerInPipeline() async throws -> Bool {
@@ -171,7 +180,7 @@ struct StreamHandlerTests {
         #expect(try await !stream.handlerInPipeline())
     }
 
-    @Test("a client gone once the stream is live: it ends as client-gone, its handler leaves the pipeline, later events write nothing", arguments: Departure.allCases)
+    @Test("a client gone once the stream is live: it ends as client-gone, its handler leaves the pipeline, the connection closes, later events write nothing", arguments: Departure.allCases)
     func goneWhileLive(_ departure: Departure) async throws {
         var stream = try await StreamUnderTest()
         #expect(await stream.writer.begin([StreamUnderTest.retry]))
@@ -191,7 +200,8 @@ struct StreamHandlerTests {
         #expect(end.frames == 3)
         try await stream.publish(3)
         #expect(try await stream.received() == [])
-        #expect(stream.channel.isActive == (departure == .shutsItsSide))
+        // A client that only shut its side is closed too: the connection carries nothing else.
+        try await stream.channel.closeFuture.get()
     }
 
     @Test("a live client whose socket takes nothing falls `capacity` frames behind, then is cut off (overflow)")
@@ -276,8 +286,9 @@ struct StreamHandlerTests {
         let end = await stream.writer.goLive(after: EventID(milliseconds: 1, sequence: 0))
         #expect(end.reason == .shutdown)
         #expect(try await stream.received() == ["e1", "e2", #"close:{"reason":"shutdown","reconnect":true}"#])
-        // The response ends normally (Hummingbird writes its end); the connection may be kept alive.
-        #expect(stream.channel.isActive)
+        // The response ends (its last chunk), then the connection: it carries nothing else.
+        #expect(try await stream.lastChunkReceived())
+        try await stream.channel.closeFuture.get()
         #expect(try await !stream.handlerInPipeline())
         try await stream.publish(4)
         #expect(try await stream.received() == [])

@@ -99,7 +99,7 @@ struct EventsInterceptorTests {
         #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(head.lowercased().contains("transfer-encoding: chunked\r\n"))
         #expect(!head.lowercased().contains("content-length"))
-        #expect(try await connection.handlers() == ["StreamChunkHandler", "EventsInterceptor"])
+        #expect(try await connection.handlers() == ["StreamChunkHandler"])
         #expect(connection.node.hub.connectionCount == 1)
 
         connection.node.hub.receive([.event(Envelope(id: EventID(milliseconds: 7, sequence: 0), scope: "doc", data: "hello"))])
