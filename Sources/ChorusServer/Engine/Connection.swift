@@ -15,14 +15,18 @@ final class Connection: Sendable {
     let wantsPresence: Bool
     /// The Hub's index of the connection's event loop (see ``Hub``).
     let loopSlot: Int
+    /// The inbox of the connection's event loop, through which its close goes (after the
+    /// deliveries queued before it); `nil` outside a Hub.
+    let inbox: LoopInbox?
 
-    init(id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, writer: NIOLoopBoundBox<StreamWriter>, loopSlot: Int) {
+    init(id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, writer: NIOLoopBoundBox<StreamWriter>, loopSlot: Int, inbox: LoopInbox? = nil) {
         self.id = id
         self.presenceID = presenceID
         self.wantsPresence = wantsPresence
         self.subscription = subscription
         self.writer = writer
         self.loopSlot = loopSlot
+        self.inbox = inbox
     }
 
     var info: ConnectionInfo { subscription.info }
@@ -34,8 +38,13 @@ final class Connection: Sendable {
         }
     }
 
-    /// Ends the stream in an orderly way (a close event is written if the reason has one).
+    /// Ends the stream in an orderly way (a close event is written if the reason has one), after
+    /// the events already queued for its event loop.
     func close(_ reason: CloseReason) {
-        writer.close(reason)
+        if let inbox {
+            inbox.close(self, reason)
+        } else {
+            writer.close(reason)
+        }
     }
 }
