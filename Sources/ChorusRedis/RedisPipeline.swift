@@ -54,7 +54,7 @@ final class RedisPipeline: Sendable {
 
     /// Starts the thread; it runs until ``stop()``.
     func start() {
-        RedisThread.start(name: "chorus-redis-cmd") { self.main() }
+        RedisThread.start(name: "redis-cmd") { self.main() }
     }
 
     /// Stops the thread: queued and in-flight commands fail, and later ones are refused.

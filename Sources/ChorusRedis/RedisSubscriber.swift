@@ -46,7 +46,7 @@ final class RedisSubscriber: Sendable {
     /// connection.
     func run() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            RedisThread.start(name: "chorus-redis-sub") {
+            RedisThread.start(name: "redis-sub") {
                 self.main()
                 continuation.resume()
             }

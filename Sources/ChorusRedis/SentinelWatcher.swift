@@ -33,7 +33,7 @@ final class SentinelWatcher: Sendable {
     /// Starts the thread; it runs until ``stop()`` and calls `switched` (on its thread, with
     /// "old → new" for the logs) each time the primary moves.
     func start(switched: @escaping @Sendable (String) -> Void) {
-        RedisThread.start(name: "chorus-redis-sentinel") { self.main(switched) }
+        RedisThread.start(name: "redis-sentinel") { self.main(switched) }
     }
 
     /// Wakes the thread and makes it finish.

@@ -17,8 +17,14 @@ final class Connection: Sendable {
     let loopSlot: Int
     /// The tabs a shared stream carries (`shared=1`), `nil` for a normal stream.
     let shared: SharedTabs?
+    /// The inbox of the connection's event loop, through which its close goes (after the
+    /// deliveries queued before it); `nil` outside a Hub.
+    let inbox: LoopInbox?
 
-    init(id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, writer: NIOLoopBoundBox<StreamWriter>, loopSlot: Int, shared: SharedTabs? = nil) {
+    init(
+        id: Int, presenceID: String, subscription: Subscription, wantsPresence: Bool, writer: NIOLoopBoundBox<StreamWriter>, loopSlot: Int,
+        shared: SharedTabs? = nil, inbox: LoopInbox? = nil
+    ) {
         self.shared = shared
         self.id = id
         self.presenceID = presenceID
@@ -26,6 +32,7 @@ final class Connection: Sendable {
         self.subscription = subscription
         self.writer = writer
         self.loopSlot = loopSlot
+        self.inbox = inbox
     }
 
     var info: ConnectionInfo { subscription.info }
@@ -38,8 +45,13 @@ final class Connection: Sendable {
         }
     }
 
-    /// Ends the stream in an orderly way (a close event is written if the reason has one).
+    /// Ends the stream in an orderly way (a close event is written if the reason has one), after
+    /// the events already queued for its event loop.
     func close(_ reason: CloseReason) {
-        writer.close(reason)
+        if let inbox {
+            inbox.close(self, reason)
+        } else {
+            writer.close(reason)
+        }
     }
 }

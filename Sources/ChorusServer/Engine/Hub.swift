@@ -24,9 +24,9 @@ public final class Hub: BusReceiver {
         var expiring: [Int: Connection] = [:]
         var nextID = 0
 
-        mutating func slot(of loop: any EventLoop, metrics: DeliveryMetrics) -> Int {
+        mutating func slot(of loop: any EventLoop, metrics: DeliveryMetrics, pacing: LoopInbox.Pacing) -> Int {
             if let index = inboxes.firstIndex(where: { $0.loop === loop }) { return index }
-            inboxes.append(LoopInbox(loop: loop, metrics: metrics))
+            inboxes.append(LoopInbox(loop: loop, metrics: metrics, pacing: pacing))
             byLoop.append([:])
             return inboxes.count - 1
         }
@@ -43,12 +43,20 @@ public final class Hub: BusReceiver {
     private let instance = String(UInt64.random(in: 0 ... .max), radix: 36)
     /// The open shared streams (see ``SharedTabs``).
     let sharedStreams = SharedStreams()
+    /// How each event loop's inbox paces its drains under load.
+    private let pacing: LoopInbox.Pacing
 
     /// Creates an empty hub.
-    public init(maximumConnections: Int = .max, logger: Logger = Logger(label: "chorus.hub"), metrics: ChorusMetrics = .disabled) {
+    public convenience init(maximumConnections: Int = .max, logger: Logger = Logger(label: "chorus.hub"), metrics: ChorusMetrics = .disabled) {
+        self.init(maximumConnections: maximumConnections, logger: logger, metrics: metrics, pacing: .standard)
+    }
+
+    /// Creates an empty hub whose inboxes pace their drains with `pacing`.
+    init(maximumConnections: Int = .max, logger: Logger = Logger(label: "chorus.hub"), metrics: ChorusMetrics = .disabled, pacing: LoopInbox.Pacing) {
         self.maximumConnections = maximumConnections
         self.logger = logger
         self.metrics = metrics
+        self.pacing = pacing
     }
 
     /// The number of open connections.
@@ -70,11 +78,11 @@ public final class Hub: BusReceiver {
         let registered: Connection? = state.withLock { state in
             guard state.connections.count < maximumConnections else { return nil }
             state.nextID += 1
-            let slot = state.slot(of: channel.eventLoop, metrics: metrics.delivery)
+            let slot = state.slot(of: channel.eventLoop, metrics: metrics.delivery, pacing: pacing)
             let connection = Connection(
                 id: state.nextID, presenceID: "\(instance)-\(state.nextID)", subscription: subscription,
                 wantsPresence: wantsPresence, writer: .makeBoxSendingValue(StreamWriter(channel: channel, capacity: queueCapacity, sendBufferBytes: sendBufferBytes, metrics: metrics.delivery), eventLoop: channel.eventLoop),
-                loopSlot: slot, shared: shared
+                loopSlot: slot, shared: shared, inbox: state.inboxes[slot]
             )
             state.connections[connection.id] = connection
             state.byLoop[slot][connection.id] = connection

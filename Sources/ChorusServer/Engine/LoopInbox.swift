@@ -4,45 +4,187 @@ import Synchronization
 /// The deliveries waiting for one event loop, and the one task that writes them.
 ///
 /// At most one drain task is scheduled at a time: while the loop is busy writing, later events
-/// pile up here and go out together in the next task, with one flush per connection for all of
-/// them. So an idle node writes each event at once, and a saturated one makes fewer, larger
-/// writes instead of falling further behind.
+/// pile up here and go out together in the next task, with one flush (one `writev`) per
+/// connection for all of them. An idle loop writes each event at once.
+///
+/// A saturated loop paces itself (see ``Pacing``): when events piled up during a drain, the next
+/// drain waits a while (four times the CPU time that drain took, at most 20 ms) before it starts. The loop
+/// spends that pause serving other I/O (the publish requests, which set the publish rate under
+/// fan-out load) and leaves the CPU to the threads that feed it, and the next drain takes
+/// everything that arrived meanwhile: more events per system call, so fewer calls per delivery as
+/// load grows. Nothing is paused while events do not pile up, so an idle or lightly loaded node
+/// adds no latency.
+///
+/// Stream closes go through the inbox too (``close(_:_:)``), so a close event always follows the
+/// events queued before it, as it did when every drain ran at once; a close never waits out a
+/// pause.
 final class LoopInbox: Sendable {
+    /// When a drain that found more work waiting is followed by a pause, and how long.
+    struct Pacing: Sendable {
+        /// The pause after such a drain, as a multiple of the drain's own duration.
+        var factor: Double
+        /// The shortest pause after such a drain.
+        var minimum: TimeAmount = .zero
+        /// The longest pause.
+        var maximum: TimeAmount
+
+        /// What a node uses: under sustained load, fan-out takes at most a fifth of a loop's CPU
+        /// time. (Measured in the matrix's scenario 1 on 2 shared cores: a factor of 2 doubled the
+        /// deliveries per second, 4 made them 4.6 times those without pacing, scenarios 3 and 4 unharmed.)
+        static let standard = Pacing(factor: 4, maximum: .milliseconds(20))
+        /// Never pause: every drain follows the one before at once (the behaviour before pacing).
+        static let off = Pacing(factor: 0, maximum: .zero)
+
+        /// The pause after a drain that took `duration` and found more waiting.
+        func pause(after duration: TimeAmount) -> TimeAmount {
+            let scaled = Double(max(duration, .zero).nanoseconds) * factor
+            let pause = scaled >= Double(maximum.nanoseconds) ? maximum : .nanoseconds(Int64(scaled))
+            return min(max(pause, minimum), maximum)
+        }
+    }
+
     /// The loop whose connections this inbox writes to.
     let loop: any EventLoop
     private let state = Mutex(State())
     private let metrics: DeliveryMetrics
+    private let pacing: Pacing
+
+    /// Whether, and how, the next drain is coming.
+    private enum Wake {
+        /// Nothing waits; the next submit starts a drain at once.
+        case idle
+        /// A drain task is queued on the loop.
+        case queued
+        /// A drain is running; whatever comes meanwhile waits for its end.
+        case running
+        /// The next drain is scheduled after a pause.
+        case paused
+    }
+
+    /// A close that waits for the deliveries queued before it.
+    private struct PendingClose {
+        /// How many of the pending deliveries go out before it.
+        let after: Int
+        let connection: Connection
+        let reason: CloseReason
+    }
 
     private struct State {
         var pending: [LoopDelivery] = []
-        var scheduled = false
+        var closes: [PendingClose] = []
+        var wake = Wake.idle
     }
 
-    init(loop: any EventLoop, metrics: DeliveryMetrics) {
+    init(loop: any EventLoop, metrics: DeliveryMetrics, pacing: Pacing = .standard) {
         self.loop = loop
         self.metrics = metrics
+        self.pacing = pacing
     }
 
-    /// Queues `deliveries` (in order, after those already queued) and makes sure a drain task runs.
+    /// Queues `deliveries` (in order, after those already queued) and makes sure a drain runs.
     func submit(_ deliveries: [LoopDelivery]) {
-        let schedule = state.withLock { state in
+        let start = state.withLock { state in
             if state.pending.isEmpty {
                 state.pending = deliveries
             } else {
                 state.pending.append(contentsOf: deliveries)
             }
-            defer { state.scheduled = true }
-            return !state.scheduled
+            guard state.wake == .idle else { return false }
+            state.wake = .queued
+            return true
         }
-        if schedule { loop.execute { self.drain() } }
+        if start { loop.execute { self.drain() } }
     }
 
-    private func drain() {
-        let deliveries = state.withLock { state in
-            state.scheduled = false
-            defer { state.pending = [] }
-            return state.pending
+    /// Ends `connection`'s stream (a close event first, if `reason` has one) after the deliveries
+    /// queued before, without waiting for a pause. With nothing queued and on the loop, at once.
+    func close(_ connection: Connection, _ reason: CloseReason) {
+        let onLoop = loop.inEventLoop
+        let action = state.withLock { state -> CloseAction in
+            if onLoop, state.pending.isEmpty, state.closes.isEmpty, state.wake != .running { return .now }
+            state.closes.append(PendingClose(after: state.pending.count, connection: connection, reason: reason))
+            switch state.wake {
+            case .idle, .paused:
+                state.wake = .queued
+                return .drain
+            case .queued, .running: return .none
+            }
         }
-        LoopBatch(deliveries: deliveries).run(counting: metrics)
+        switch action {
+        case .now: connection.writer.value.closeOnLoop(reason)
+        case .drain: loop.execute { self.drain() }
+        case .none: break
+        }
+    }
+
+    private enum CloseAction { case now, drain, none }
+
+    private func drain() {
+        while true {
+            let started = DrainClock.now(loop)
+            let (deliveries, closes) = state.withLock { state in
+                state.wake = .running
+                defer { (state.pending, state.closes) = ([], []) }
+                return (state.pending, state.closes)
+            }
+            write(deliveries, closes)
+            let next = state.withLock { state -> Next in
+                if !state.closes.isEmpty { return .again }
+                if state.pending.isEmpty {
+                    state.wake = .idle
+                    return .done
+                }
+                // Events piled up while this drain wrote: the loop is saturated.
+                let pause = pacing.pause(after: DrainClock.now(loop) - started)
+                guard pause > .zero else {
+                    state.wake = .queued
+                    return .execute
+                }
+                state.wake = .paused
+                return .pause(pause)
+            }
+            switch next {
+            case .again: continue
+            case .done: return
+            case .execute: loop.execute { self.drain() }
+            case .pause(let pause):
+                // Only a loop that is shutting down refuses; then nothing is written any more anyway.
+                _ = try? loop.scheduleCallback(in: pause, handler: self)
+            }
+            return
+        }
+    }
+
+    private enum Next {
+        case again, done, execute
+        case pause(TimeAmount)
+    }
+
+    /// Writes `deliveries`, each close after the deliveries queued before it.
+    private func write(_ deliveries: [LoopDelivery], _ closes: [PendingClose]) {
+        guard !closes.isEmpty else { return LoopBatch(deliveries: deliveries).run(counting: metrics) }
+        var written = 0
+        for close in closes {
+            if close.after > written {
+                LoopBatch(deliveries: Array(deliveries[written..<close.after])).run(counting: metrics)
+                written = close.after
+            }
+            close.connection.writer.value.closeOnLoop(close.reason)
+        }
+        if written < deliveries.count {
+            LoopBatch(deliveries: Array(deliveries[written...])).run(counting: metrics)
+        }
+    }
+}
+
+extension LoopInbox: NIOScheduledCallbackHandler {
+    /// The pause is over: drain, unless a close started a drain meanwhile.
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        let due = state.withLock { state in
+            guard state.wake == .paused else { return false }
+            state.wake = .queued
+            return true
+        }
+        if due { drain() }
     }
 }
