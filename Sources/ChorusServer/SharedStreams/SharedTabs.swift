@@ -114,7 +114,9 @@ final class SharedTabs: Sendable {
             ("stream", .string(key)),
             ("resumeFrom", resumeFloor.map { .string($0.description) } ?? .null),
         ])
-        return ByteBuffer(bytes: try! SSEEncoder.encode(ServerSentEvent(event: Self.greetingEventName, data: data.serialized)))
+        // Encoding fails only for a name with a line break or a bad id; this has a fixed name, no id.
+        let frame = (try? SSEEncoder.encode(ServerSentEvent(event: Self.greetingEventName, data: data.serialized))) ?? []
+        return ByteBuffer(bytes: frame)
     }
 
     /// The tabs carried now.
