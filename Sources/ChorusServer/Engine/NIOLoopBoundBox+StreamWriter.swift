@@ -5,10 +5,11 @@ import NIOCore
 /// each hops to the writer's event loop and reaches the writer there, through the box's checked
 /// ``NIOLoopBoundBox/value``.
 extension NIOLoopBoundBox where Value == StreamWriter {
-    /// Attaches to the socket and writes `frames` (the `retry:` line, the first replay page), also
-    /// when the stream was closed meanwhile with a close event (which follows them). Returns
-    /// `false` if there is nothing more to write before ``goLive(after:then:)``: the client left, or
-    /// the stream is being closed.
+    /// Writes `frames` (the `retry:` line, the first replay page) through the stream's chunk
+    /// handler, which ``StreamChunkHandler/attach(_:to:)`` put in the pipeline with the response
+    /// head; also when the stream was closed meanwhile with a close event (which follows them).
+    /// Returns `false` if there is nothing more to write before ``goLive(after:then:)``: the client
+    /// left (or no chunk handler was attached), or the stream is being closed.
     func begin(_ frames: [ByteBuffer]) async -> Bool {
         await withCheckedContinuation { continuation in
             eventLoop.execute { self.value.beginOnLoop(frames, continuation) }

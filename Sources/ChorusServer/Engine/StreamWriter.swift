@@ -6,8 +6,6 @@ import Glibc
 import Darwin
 #endif
 import NIOCore
-import NIOHTTP1
-import NIOHTTPTypes
 
 /// Writes one SSE stream's frames straight to its channel, on the channel's event loop.
 ///
@@ -44,15 +42,6 @@ final class StreamWriter {
         case ended
     }
 
-    /// Where the chunks go.
-    private enum Sink {
-        /// Below Hummingbird's HTTP/1.1 encoder: the pre-framed chunk (or, for an HTTP/1.0 client,
-        /// the bare frame), one write.
-        case socket(ChannelHandlerContext, chunked: Bool)
-        /// Through the whole pipeline as a body part (any other pipeline, e.g. HTTP/2): the bare frame.
-        case parts
-    }
-
     /// Heartbeat ticks a replay may wait for a socket that takes nothing before the client is cut off.
     static let stalledTicksAllowed = 2
 
@@ -61,7 +50,9 @@ final class StreamWriter {
     private let sendBufferBytes: Int?
     private let metrics: DeliveryMetrics?
     private var phase = Phase.starting
-    private var sink: Sink?
+    /// Where the chunks go: the ``StreamChunkHandler`` next to the socket, which writes the
+    /// pre-framed chunk (or, for an HTTP/1.0 client, the bare frame) in one write.
+    private var sink: (context: ChannelHandlerContext, chunked: Bool)?
     private var pending: Deque<Outbound> = []
     private var closeReason: CloseReason?
     private var lastSent: EventID?
@@ -127,11 +118,7 @@ final class StreamWriter {
     func flushIfNeeded() {
         guard needsFlush else { return }
         needsFlush = false
-        switch sink {
-        case .socket(let context, _): context.flush()
-        case .parts: channel.flush()
-        case nil: break
-        }
+        sink?.context.flush()
     }
 
     /// Sends a heartbeat comment if nothing was delivered since the last call; cuts off a replay
@@ -173,17 +160,17 @@ final class StreamWriter {
 
     /// The chunk handler left the pipeline (the channel closed): forget its context.
     func detach() {
-        if case .socket = sink { sink = nil }
+        sink = nil
         clientGone()
     }
 
     /// Called by the chunk handler once it is in the pipeline.
     func attached(_ context: ChannelHandlerContext, chunked: Bool) {
-        sink = .socket(context, chunked: chunked)
+        sink = (context, chunked)
     }
 
     func beginOnLoop(_ frames: [ByteBuffer], _ continuation: CheckedContinuation<Bool, Never>) {
-        guard closeReason == nil || closeReason?.sendsCloseEvent == true, channel.isActive, sink != nil || attachSink() else {
+        guard closeReason == nil || closeReason?.sendsCloseEvent == true, channel.isActive, sink != nil else {
             closeOnLoop(.clientGone)
             return continuation.resume(returning: false)
         }
@@ -198,18 +185,13 @@ final class StreamWriter {
         guard phase == .starting, closeReason == nil || evenIfClosing else { return continuation.resume(returning: false) }
         for frame in frames { write(Outbound(id: nil, frame: frame)) }
         flushIfNeeded()
-        guard channel.isWritable || !sinkReportsWritability else {
+        // Without a sink nothing was written, and no handler would say when there is room.
+        guard channel.isWritable || sink == nil else {
             // Wait for the socket to take this page before the task reads the next one.
             waitingForRoom = continuation
             return
         }
         continuation.resume(returning: closeReason == nil)
-    }
-
-    /// Whether ``writabilityChanged()`` will be called (only the socket sink's handler sees it).
-    private var sinkReportsWritability: Bool {
-        if case .socket = sink { return true }
-        return false
     }
 
     func goLiveOnLoop(after lastEventID: EventID?, then observer: any StreamEndObserver) {
@@ -233,48 +215,16 @@ final class StreamWriter {
         phase = .live
     }
 
-    /// Puts a ``StreamChunkHandler`` next to the socket when the pipeline is Hummingbird's HTTP/1
-    /// one. Its response is chunked (`HTTP1ToHTTPServerCodec` answers as HTTP/1.1, and the SSE
-    /// response has no length), except to an HTTP/1.0 client (see ``HTTPVersionHandler``), which
-    /// gets the bare frames and the end of the connection as the end of the stream. Any other
-    /// pipeline gets body parts at the tail.
-    private func attachSink() -> Bool {
-        let pipeline = channel.pipeline.syncOperations
-        do {
-            _ = try pipeline.context(handlerType: HTTPResponseEncoder.self)
-            let http10 = (try? pipeline.handler(type: HTTPVersionHandler.self))?.respondingToHTTP10 ?? false
-            try pipeline.addHandler(StreamChunkHandler(writer: self, chunked: !http10), position: .first)
-            return sink != nil
-        } catch ChannelPipelineError.notFound {
-            sink = .parts
-            let bound = NIOLoopBound(self, eventLoop: channel.eventLoop)
-            channel.closeFuture.whenComplete { _ in bound.eventLoop.execute { bound.value.clientGone() } }
-            return true
-        } catch {
-            return false
-        }
-    }
-
     /// Returns the bytes written (0 for an empty frame or no sink).
     @discardableResult
     private func write(_ item: Outbound, isHeartbeat: Bool = false) -> Int {
-        let count: Int
-        switch sink {
-        case .socket(let context, let chunked):
-            let bytes = chunked ? item.chunk : item.frame
-            guard bytes.readableBytes > 0 else { return 0 }
-            context.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
-            count = bytes.readableBytes
-        case .parts:
-            guard item.chunk.readableBytes > 0 else { return 0 }
-            channel.write(HTTPResponsePart.body(item.frame), promise: nil)
-            count = item.frame.readableBytes
-        case nil:
-            return 0
-        }
+        guard case let (context, chunked)? = sink else { return 0 }
+        let bytes = chunked ? item.chunk : item.frame
+        guard bytes.readableBytes > 0 else { return 0 }
+        context.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
         needsFlush = true
         if !isHeartbeat { framesWritten += 1 }
-        return count
+        return bytes.readableBytes
     }
 
     func closeOnLoop(_ reason: CloseReason) {
@@ -335,7 +285,7 @@ final class StreamWriter {
         phase = .ended
         closeReason = closeReason ?? reason
         pending.removeAll()
-        if case .socket(let context, let chunked) = sink {
+        if case let (context, chunked)? = sink {
             sink = nil
             if channel.isActive {
                 if endingResponse {

@@ -172,9 +172,7 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context, context.channel.isActive else { return }
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
         let pipeline = context.pipeline.syncOperations
-        // An HTTP/1.0 client gets the body bare, and the connection's end as the stream's.
-        let chunked = !((try? pipeline.handler(type: HTTPVersionHandler.self))?.respondingToHTTP10 ?? false)
-        try? pipeline.addHandler(StreamChunkHandler(writer: writer, chunked: chunked), position: .first)
+        try? StreamChunkHandler.attach(writer, to: pipeline)
         Self.removeHTTPHandlers(from: pipeline)
         // Behind Hummingbird's async channel, this handler keeps the client's bytes from reaching
         // it (they are no longer HTTP parts); otherwise the pipeline's tail drops them.

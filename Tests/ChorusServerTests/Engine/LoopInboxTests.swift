@@ -1,7 +1,6 @@
 import ChorusCore
 import NIOCore
 import NIOEmbedded
-import NIOHTTP1
 import Testing
 
 @testable import ChorusServer
@@ -34,12 +33,14 @@ private struct PacedStream {
     private var parser = SSEParser()
 
     init(pause: TimeAmount) async throws {
-        channel = try await NIOAsyncTestingChannel { channel in
-            try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
-        }
+        channel = NIOAsyncTestingChannel()
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80))
         hub = Hub(pacing: LoopInbox.Pacing(factor: 0, minimum: pause, maximum: pause))
         connection = try #require(hub.register(Subscription(scopes: ["doc"], info: ConnectionInfo()), queueCapacity: 16, channel: channel))
+        let (channel, box) = (self.channel, connection.writer)
+        try await channel.testingEventLoop.executeInContext {
+            try StreamChunkHandler.attach(box.value, to: channel.pipeline.syncOperations)
+        }
         #expect(await connection.writer.begin([ControlFrames.retry(.seconds(2))]))
         // Event 0 waits for the stream to go live; once it is written, the stream is live.
         try await publish(0)

@@ -3,16 +3,15 @@ import ChorusTesting
 import Logging
 import NIOCore
 import NIOEmbedded
-import NIOHTTP1
 import Testing
 
 @testable import ChorusServer
 
 /// One stream's writer and chunk handler on an in-memory channel, registered with a real Hub.
 ///
-/// The pipeline has NIO's HTTP/1 response encoder, as a node's has, so the writer puts its chunk
-/// handler next to the socket and writes pre-framed chunks. What reaches the "socket" is read back
-/// and parsed as a browser would: chunked framing first, then SSE.
+/// The chunk handler is attached as the ``EventsInterceptor`` attaches it once the response head
+/// is written, and the writer writes pre-framed chunks through it. What reaches the "socket" is
+/// read back and parsed as a browser would: chunked framing first, then SSE.
 private struct StreamUnderTest {
     let channel: NIOAsyncTestingChannel
     let hub = Hub()
@@ -23,13 +22,15 @@ private struct StreamUnderTest {
     private var sawLastChunk = false
 
     init(capacity: Int = 4) async throws {
-        channel = try await NIOAsyncTestingChannel { channel in
-            try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
-        }
+        channel = NIOAsyncTestingChannel()
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80))
         connection = try #require(
             hub.register(Subscription(scopes: ["doc"], info: ConnectionInfo()), queueCapacity: capacity, channel: channel)
         )
+        let (channel, writer) = (self.channel, connection.writer)
+        try await channel.testingEventLoop.executeInContext {
+            try StreamChunkHandler.attach(writer.value, to: channel.pipeline.syncOperations)
+        }
     }
 
     var writer: NIOLoopBoundBox<StreamWriter> { connection.writer }
