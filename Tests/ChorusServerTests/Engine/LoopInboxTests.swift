@@ -23,32 +23,20 @@ private final class PublishOnFirstWrite: ChannelOutboundHandler {
     }
 }
 
-/// A live stream on `NIOAsyncTestingChannel` (virtual time) whose Hub pauses `pause` after a
-/// drain during which more events arrived.
-private struct PacedStream {
-    let channel: NIOAsyncTestingChannel
-    let hub: Hub
-    let connection: Connection
-    private var wire: [UInt8] = []
-    private var parser = SSEParser()
-
-    init(pause: TimeAmount) async throws {
-        channel = NIOAsyncTestingChannel()
-        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80))
-        hub = Hub(pacing: LoopInbox.Pacing(factor: 0, minimum: pause, maximum: pause))
-        connection = try #require(hub.register(Subscription(scopes: ["doc"], info: ConnectionInfo()), queueCapacity: 16, channel: channel))
-        let (channel, box) = (self.channel, connection.writer)
-        try await channel.testingEventLoop.executeInContext {
-            try StreamChunkHandler.attach(box.value, to: channel.pipeline.syncOperations)
-        }
-        #expect(await connection.writer.begin([ControlFrames.retry(.seconds(2))]))
+extension StreamUnderTest {
+    /// A live stream whose Hub pauses `pause` after a drain during which more events arrived
+    /// (virtual time: the pause passes when the test advances the loop's clock).
+    static func paced(pause: TimeAmount) async throws -> StreamUnderTest {
+        var stream = try await StreamUnderTest(capacity: 16, hub: Hub(pacing: LoopInbox.Pacing(factor: 0, minimum: pause, maximum: pause)))
+        #expect(await stream.writer.begin([retry]))
+        #expect(try await stream.received() == [])
         // Event 0 waits for the stream to go live; once it is written, the stream is live.
-        try await publish(0)
-        let writer = connection.writer
+        try await stream.publish(0)
+        let writer = stream.writer
         Task { _ = await writer.goLive(after: nil) }
-        _ = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
-        _ = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
-        #expect(try await received() == [])
+        try await stream.waitForWrite()
+        #expect(try await stream.received() == ["e0"])
+        return stream
     }
 
     /// Makes event `next` arrive while the first frame written after this call is being written.
@@ -59,36 +47,6 @@ private struct PacedStream {
             try channel.pipeline.syncOperations.addHandler(PublishOnFirstWrite { hub.receive([.event(Self.envelope(next))]) }, position: .first)
         }
     }
-
-    func publish(_ n: Int) async throws {
-        hub.receive([.event(Self.envelope(n))])
-        try await settle()
-    }
-
-    func settle() async throws {
-        try await channel.testingEventLoop.executeInContext {}
-    }
-
-    static func envelope(_ n: Int) -> Envelope {
-        Envelope(id: EventID(milliseconds: UInt64(n), sequence: 0), scope: "doc", data: "e\(n)")
-    }
-
-    /// The events written since the last call, as `type:data` (`message`s as their data alone).
-    mutating func received() async throws -> [String] {
-        try await settle()
-        while let buffer = try await channel.readOutbound(as: ByteBuffer.self) {
-            wire += buffer.readableBytesView
-        }
-        var body: [UInt8] = []
-        while let lineEnd = wire.firstIndex(of: UInt8(ascii: "\n")) {
-            let header = String(decoding: wire[..<lineEnd], as: UTF8.self)
-            let length = try #require(Int(header.dropLast(), radix: 16), "not a chunk header: \(header)")
-            guard wire.count >= lineEnd + 1 + length + 2 else { break }
-            body += wire[(lineEnd + 1) ..< (lineEnd + 1 + length)]
-            wire.removeFirst(lineEnd + 1 + length + 2)
-        }
-        return parser.feed(body).map { $0.type == "message" ? $0.data : "\($0.type):\($0.data)" }
-    }
 }
 
 /// A loop's inbox under load: events that arrive while it writes wait for a pause, then go out
@@ -97,7 +55,7 @@ private struct PacedStream {
 struct LoopInboxTests {
     @Test("events that arrive while a drain writes go out after the pause, in order, and nothing is lost")
     func pileUpWaitsForThePause() async throws {
-        var stream = try await PacedStream(pause: .milliseconds(10))
+        var stream = try await StreamUnderTest.paced(pause: .milliseconds(10))
         try await stream.publishDuringTheNextWrite(2)
         try await stream.publish(1)
         #expect(try await stream.received() == ["e1"])
@@ -114,7 +72,7 @@ struct LoopInboxTests {
 
     @Test("a close during a pause follows the events queued before it, without waiting for the pause", arguments: [false, true])
     func closeFollowsQueuedEvents(throughTheHub: Bool) async throws {
-        var stream = try await PacedStream(pause: .seconds(60))
+        var stream = try await StreamUnderTest.paced(pause: .seconds(60))
         try await stream.publishDuringTheNextWrite(2)
         try await stream.publish(1)
         #expect(try await stream.received() == ["e1"])
