@@ -55,6 +55,8 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     private var hummingbirdAttached = false
     /// Parts for Hummingbird that arrived before it was attached.
     private var waitingForHummingbird: [HTTPRequestPart] = []
+    /// Whether a read was asked for while parts wait for Hummingbird (and held back until it is attached).
+    private var readHeld = false
     /// Requests passed to Hummingbird whose responses have not ended.
     private var hummingbirdResponsesOpen = 0
     /// A stream request waiting for Hummingbird's earlier responses to end.
@@ -132,17 +134,35 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Called on the event loop once Hummingbird's `NIOAsyncChannel` is in the pipeline after
-    /// this handler: passes on what arrived for it meanwhile.
+    /// this handler: passes on what arrived for it meanwhile, then lets the connection be read again.
     func attachedHummingbird() {
         hummingbirdAttached = true
-        guard let context, !waitingForHummingbird.isEmpty else { return }
-        let parts = waitingForHummingbird
-        waitingForHummingbird = []
-        for part in parts { context.fireChannelRead(wrapInboundOut(part)) }
-        context.fireChannelReadComplete()
+        guard let context else { return }
+        if !waitingForHummingbird.isEmpty {
+            let parts = waitingForHummingbird
+            waitingForHummingbird = []
+            for part in parts { context.fireChannelRead(wrapInboundOut(part)) }
+            context.fireChannelReadComplete()
+        }
+        if readHeld {
+            readHeld = false
+            // From the pipeline's tail: Hummingbird's async channel decides whether to read, as it
+            // does for every read from now on.
+            context.channel.read()
+        }
     }
 
-    // MARK: Outbound (Hummingbird's responses)
+    // MARK: Outbound (reads, Hummingbird's responses)
+
+    /// Holds reads back while parts wait for Hummingbird: this handler keeps what one read brought
+    /// in, however much more the client sends before Hummingbird is attached.
+    func read(context: ChannelHandlerContext) {
+        guard hummingbirdAttached || waitingForHummingbird.isEmpty else {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         context.write(data, promise: promise)

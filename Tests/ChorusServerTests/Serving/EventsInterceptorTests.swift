@@ -7,6 +7,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import NIOHTTPTypes
+import Synchronization
 import Testing
 
 @testable import ChorusServer
@@ -84,6 +85,19 @@ private struct ConnectionUnderTest {
     }
 }
 
+/// Counts the reads that reach the socket, next to it in the pipeline.
+private final class ReadCounter: ChannelOutboundHandler, Sendable {
+    typealias OutboundIn = Any
+    private let reads = Mutex(0)
+
+    var count: Int { reads.withLock { $0 } }
+
+    func read(context: ChannelHandlerContext) {
+        reads.withLock { $0 += 1 }
+        context.read()
+    }
+}
+
 private let streamRequest = "GET /events?scope=doc HTTP/1.1\r\nHost: node\r\n\r\n"
 private let healthRequest = "GET /healthz HTTP/1.1\r\nHost: node\r\n\r\n"
 
@@ -127,6 +141,25 @@ struct EventsInterceptorTests {
         #expect(health.lowerBound < stream.lowerBound)
         #expect(text.contains("\"status\":\"ok\""))
         #expect(connection.node.hub.connectionCount == 1)
+        try await connection.channel.close()
+        await served.value
+    }
+
+    @Test("a request that waits for Hummingbird's request loop holds the connection's reads until the loop reads it")
+    func readsHeldUntilHummingbird() async throws {
+        var connection = try await ConnectionUnderTest()
+        let reads = ReadCounter()
+        try await connection.channel.pipeline.addHandler(reads, position: .first)
+        try await connection.send(healthRequest)
+        #expect(try await connection.value.verdict.get() == .hummingbird)
+        // A read as the socket asks for one after each (auto-read), from the pipeline's tail.
+        connection.channel.read()
+        try await connection.channel.testingEventLoop.executeInContext {}
+        #expect(reads.count == 0, "the socket is read again while the request waits for Hummingbird")
+
+        let served = connection.serve()
+        _ = try await connection.receive { $0.contains("\"status\":\"ok\"") }
+        #expect(reads.count >= 1, "the held read is never let through")
         try await connection.channel.close()
         await served.value
     }
