@@ -98,17 +98,35 @@
   /* Stream URLs the server ended for good on this page (close with reconnect:false, or a 4xx). */
   var finished = {};
 
-  function ChorusSource(url, options) {
+  /* Gives `source` EventSource's surface: `url`, `withCredentials`, `readyState` (CONNECTING),
+   * the `on*` handlers and the listener methods. Returns `fire(event, handler)`, which dispatches
+   * `event` to the listeners, then calls `handler` (an `on*` property) if it is a function. */
+  function eventSource(source, url) {
     var target = new EventTarget();
+    source.url = url;
+    source.withCredentials = true;
+    source.readyState = 0;
+    source.onopen = source.onmessage = source.onerror = null;
+    source.addEventListener = target.addEventListener.bind(target);
+    source.removeEventListener = target.removeEventListener.bind(target);
+    source.dispatchEvent = target.dispatchEvent.bind(target);
+    return function fire(event, handler) {
+      source.dispatchEvent(event);
+      if (typeof handler === "function") handler.call(source, event);
+    };
+  }
+
+  /* EventSource's `readyState` values, on a source's class. */
+  function eventSourceStates(Source) {
+    Source.CONNECTING = 0;
+    Source.OPEN = 1;
+    Source.CLOSED = 2;
+  }
+
+  function ChorusSource(url, options) {
     var self = this;
     var raw = options && options.raw; // the leader of a shared stream: every frame goes here
-    this.url = raw ? new URL(url, location.href).toString() : withSession(url);
-    this.withCredentials = true;
-    this.readyState = 0;
-    this.onopen = this.onmessage = this.onerror = null;
-    this.addEventListener = target.addEventListener.bind(target);
-    this.removeEventListener = target.removeEventListener.bind(target);
-    this.dispatchEvent = target.dispatchEvent.bind(target);
+    var fire = eventSource(this, raw ? new URL(url, location.href).toString() : withSession(url));
 
     var element = options && options.element;
     // Where the page was rendered: the first connection resumes after it.
@@ -122,10 +140,6 @@
         var connect = el.getAttribute("sse-connect") || el.getAttribute("data-sse-connect");
         if (el === element || (connect && withSession(connect) === self.url)) el.setAttribute("data-sse-state", name);
       }
-    }
-    function fire(event, handler) {
-      self.dispatchEvent(event);
-      if (typeof handler === "function") handler.call(self, event);
     }
     function stop() {
       if (controller) { controller.abort(); controller = null; }
@@ -238,9 +252,7 @@
       document.removeEventListener("visibilitychange", visibility);
     } else if (document.hidden && !raw) state("disconnected"); else connect();
   }
-  ChorusSource.CONNECTING = 0;
-  ChorusSource.OPEN = 1;
-  ChorusSource.CLOSED = 2;
+  eventSourceStates(ChorusSource);
 
   /* Event ids are `<milliseconds>-<sequence>`: compared as numbers; "" is before every id. */
   function compareIds(a, b) {
@@ -275,15 +287,8 @@
    * tells the node which tabs it carries (`tabs=`, then `POST …/events/tabs`), so presence shows
    * each tab. Without Web Locks or BroadcastChannel, Chorus.connect gives a tab its own stream. */
   function SharedSource(url, options) {
-    var target = new EventTarget();
     var self = this;
-    this.url = withSession(url);
-    this.withCredentials = true;
-    this.readyState = 0;
-    this.onopen = this.onmessage = this.onerror = null;
-    this.addEventListener = target.addEventListener.bind(target);
-    this.removeEventListener = target.removeEventListener.bind(target);
-    this.dispatchEvent = target.dispatchEvent.bind(target);
+    var fire = eventSource(this, withSession(url));
 
     var element = options.element || elementFor(url);
     var base = new URL(url, location.href);
@@ -302,10 +307,6 @@
     var leading = null; // the leader's state
     this.lastEventId = newest;
 
-    function fire(event, handler) {
-      self.dispatchEvent(event);
-      if (typeof handler === "function") handler.call(self, event);
-    }
     function mark(name) {
       if (element) element.setAttribute("data-sse-state", name);
     }
@@ -498,9 +499,7 @@
     navigator.locks.request("chorus-shared:" + group, { signal: stopLock.signal }, lead)
       .catch(function () { /* closed before it led */ });
   }
-  SharedSource.CONNECTING = 0;
-  SharedSource.OPEN = 1;
-  SharedSource.CLOSED = 2;
+  eventSourceStates(SharedSource);
 
   /* Shared when asked and the browser can (Web Locks and BroadcastChannel: every current browser,
    * on https or localhost); otherwise the tab's own stream. */
