@@ -26,6 +26,8 @@ SCENARIOS = {
     "s2": ["-n", "10000", "--scopes", "1", "-e", "300", "--payload", "64", "--publishers", "8", "--drain-timeout", "30"],
     "s3": ["-n", "10000", "--scopes", "1000", "-e", "20000", "--payload", "64", "--publishers", "8", "--drain-timeout", "30"],
     "s4": ["-n", "1000", "--scopes", "1", "-e", "1000", "--rate", "100", "--payload", "64", "--publishers", "4"],
+    # The publish path alone: s3's publishes with nobody subscribed.
+    "pub": ["-n", "0", "--scopes", "1000", "-e", "20000", "--payload", "64", "--publishers", "8"],
 }
 
 
