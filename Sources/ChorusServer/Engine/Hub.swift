@@ -134,7 +134,8 @@ public final class Hub: BusReceiver {
     }
 
     private func deliver(_ envelope: Envelope, into batches: inout [LoopBatch]) {
-        guard let perLoop = state.withLock({ $0.byScope.members(of: envelope.scope) }) else { return }
+        let (members, version) = state.withLock { ($0.byScope.members(of: envelope.scope), $0.byScope.version) }
+        guard let perLoop = members else { return }
         let bytes: [UInt8]
         do {
             bytes = try SSEEncoder.encode(ServerSentEvent(envelope))
@@ -143,7 +144,7 @@ public final class Hub: BusReceiver {
             return
         }
         let frame = Outbound(id: envelope.id, frame: ByteBuffer(bytes: bytes)).sharing(origin: envelope.origin, scope: envelope.scope, if: sharedStreams.isActive)
-        add(frame, to: perLoop, recipients: .of(envelope), into: &batches)
+        add(frame, to: perLoop, recipients: .of(envelope), group: DeliveryGroup(scope: ExactString(envelope.scope), version: version), into: &batches)
     }
 
     /// What a rendered change sends: one rendering for everyone, or one per user.
@@ -191,12 +192,12 @@ public final class Hub: BusReceiver {
         add(frame, to: perLoop, recipients: .presence(excluding: entry.connectionID), into: &batches)
     }
 
-    private func add(_ frame: Outbound, to perLoop: [[Int: Connection]], recipients: Recipients, into batches: inout [LoopBatch]) {
+    private func add(_ frame: Outbound, to perLoop: [[Int: Connection]], recipients: Recipients, group: DeliveryGroup? = nil, into batches: inout [LoopBatch]) {
         if batches.count < perLoop.count {
             batches.append(contentsOf: repeatElement(LoopBatch(), count: perLoop.count - batches.count))
         }
         for (slot, members) in perLoop.enumerated() where !members.isEmpty {
-            batches[slot].deliveries.append(LoopDelivery(frame: frame, members: members, recipients: recipients))
+            batches[slot].deliveries.append(LoopDelivery(frame: frame, members: members, recipients: recipients, group: group))
         }
     }
 

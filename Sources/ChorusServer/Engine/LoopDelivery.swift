@@ -5,4 +5,6 @@ struct LoopDelivery: Sendable {
     /// changes while this is in flight.
     let members: [Int: Connection]
     let recipients: Recipients
+    /// Which connections `members` are, for an event of a scope (`nil` for other frames).
+    var group: DeliveryGroup? = nil
 }

@@ -7,6 +7,9 @@ import ChorusCore
 /// connection left is dropped, so the index holds only the scopes someone is subscribed to.
 struct ScopeIndex: Sendable {
     private var scopes: [ExactString: [[Int: Connection]]] = [:]
+    /// Changes with every subscription added or removed: two snapshots of a scope's members taken
+    /// at the same version hold the same connections (see ``DeliveryGroup``).
+    private(set) var version: UInt64 = 0
 
     /// An empty index.
     init() {}
@@ -14,6 +17,7 @@ struct ScopeIndex: Sendable {
     /// Adds `connection` under each scope it subscribed to.
     mutating func add(_ connection: Connection) {
         let slot = connection.loopSlot
+        version &+= 1
         for scope in connection.subscription.scopes {
             scopes[ExactString(scope), default: []].withSlot(slot) { $0[connection.id] = connection }
         }
@@ -21,6 +25,7 @@ struct ScopeIndex: Sendable {
 
     /// Removes `connection` from each scope it subscribed to (nothing if it is not in the index).
     mutating func remove(_ connection: Connection) {
+        version &+= 1
         for scope in connection.subscription.scopes {
             let key = ExactString(scope)
             guard var perLoop = scopes.removeValue(forKey: key) else { continue }

@@ -82,7 +82,9 @@ final class StreamWriter {
     /// Returns the bytes written to the socket now (0 if queued or dropped), for the batch's count.
     @discardableResult
     func deliver(_ item: Outbound) -> Int {
-        channel.eventLoop.assertInEventLoop()
+        // `assert`, not `assertInEventLoop()`: a release build must not even fetch the loop here,
+        // once per delivery (the box this is reached through checks the loop in debug builds).
+        assert(channel.eventLoop.inEventLoop)
         switch phase {
         case .ended:
             return 0
@@ -100,18 +102,42 @@ final class StreamWriter {
                 if let last = lastSent, id <= last { return 0 }
                 lastSent = id
             }
-            if channel.isWritable {
-                framesWhileUnwritable = 0
-            } else {
-                framesWhileUnwritable += 1
-                guard framesWhileUnwritable <= capacity else {
-                    cutOff()
-                    return 0
-                }
-            }
+            guard admitWhileUnwritable(1) else { return 0 }
             activeSinceTick = true
             return write(item)
         }
+    }
+
+    /// Writes a whole run of events in one write, if the stream is live and has sent none of
+    /// them yet; returns the bytes written, or `nil` when the run must go event by event
+    /// (``deliver(_:)``): the stream is starting or ended, or its replay already sent some of them.
+    func deliver(_ run: FrameRun) -> Int? {
+        assert(channel.eventLoop.inEventLoop)
+        guard phase == .live, let (context, chunked) = sink else { return nil }
+        if let last = lastSent, run.firstID <= last { return nil }
+        lastSent = run.lastID
+        guard admitWhileUnwritable(run.count) else { return 0 }
+        activeSinceTick = true
+        let bytes = run.bytes(chunked: chunked)
+        context.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
+        needsFlush = true
+        framesWritten += run.count
+        return bytes.readableBytes
+    }
+
+    /// Whether `frames` more may be written: always while the channel is writable; while it is not,
+    /// until the client is `capacity` frames behind, when it is cut off.
+    private func admitWhileUnwritable(_ frames: Int) -> Bool {
+        if channel.isWritable {
+            framesWhileUnwritable = 0
+            return true
+        }
+        framesWhileUnwritable += frames
+        guard framesWhileUnwritable <= capacity else {
+            cutOff()
+            return false
+        }
+        return true
     }
 
     /// Flushes what ``deliver(_:)`` wrote since the last flush.

@@ -19,11 +19,13 @@ struct StreamUnderTest {
     private var parser = SSEParser()
     /// Whether the body's last chunk (`0\r\n\r\n`) has been read.
     private var sawLastChunk = false
+    /// How many writes have reached the channel and been read back so far.
+    private(set) var writesRead = 0
 
-    /// A stream subscribed to scope `doc`, registered with `hub`, not begun.
-    init(capacity: Int = 4, hub: Hub = Hub()) async throws {
+    /// A stream subscribed to scope `doc`, registered with `hub`, not begun, on `loop`.
+    init(capacity: Int = 4, hub: Hub = Hub(), loop: NIOAsyncTestingEventLoop = NIOAsyncTestingEventLoop()) async throws {
         self.hub = hub
-        channel = NIOAsyncTestingChannel()
+        channel = NIOAsyncTestingChannel(loop: loop)
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80))
         connection = try #require(
             hub.register(Subscription(scopes: ["doc"], info: ConnectionInfo()), queueCapacity: capacity, channel: channel)
@@ -64,6 +66,7 @@ struct StreamUnderTest {
         try await settle()
         while let buffer = try await channel.readOutbound(as: ByteBuffer.self) {
             wire += buffer.readableBytesView
+            writesRead += 1
         }
         var body: [UInt8] = []
         // Only whole chunks; a partial one stays for the next call.
@@ -83,6 +86,7 @@ struct StreamUnderTest {
     mutating func waitForWrite() async throws {
         let buffer = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
         wire += buffer.readableBytesView
+        writesRead += 1
     }
 
     var retryReceived: Int? { parser.retry }
