@@ -136,6 +136,12 @@ struct HostileClientTests {
             try await node.publish("s", "hello")
             let event = await client.read(until: "data: hello\n\n", containing: true)
             #expect(event.hasPrefix("id: ") && event.hasSuffix("data: hello\n\n"), "\(event)")
+            // Events that reach the node together go out as one run (`FrameRun`): unframed too.
+            _ = try await node.node.bus.publish(["one", "two", "three"].map { Envelope(scope: "s", data: $0) })
+            let run = await client.read(until: "data: three\n\n", containing: true)
+            #expect(!run.contains("\r\n"), "no chunk framing for an HTTP/1.0 client: \(run)")
+            #expect(run.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { $0.components(separatedBy: "\n").last ?? "" }
+                == ["data: one", "data: two", "data: three"], "\(run)")
         }
     }
 
