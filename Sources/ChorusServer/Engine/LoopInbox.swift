@@ -12,8 +12,8 @@ import Synchronization
 /// most 40 ms, when it wrote runs of one scope's events) before it starts. The loop spends that pause serving other I/O (the publish requests, which set the
 /// publish rate under fan-out load) and leaves the CPU to the threads that feed it, and the next
 /// drain takes everything that arrived meanwhile: more events per system call, so fewer calls per
-/// delivery as load grows. Nothing is paused while fewer than two events pile up, so an idle or
-/// lightly loaded node adds no latency.
+/// delivery as load grows. Nothing is paused while events do not pile up, so an idle or lightly
+/// loaded node adds no latency.
 ///
 /// Stream closes go through the inbox too (``close(_:_:)``), so a close event always follows the
 /// events queued before it, as it did when every drain ran at once; a close never waits out a
@@ -27,9 +27,6 @@ final class LoopInbox: Sendable {
         var minimum: TimeAmount = .zero
         /// The longest pause.
         var maximum: TimeAmount
-        /// How many deliveries must have piled up during a drain for a pause: one event that came
-        /// while a lightly loaded loop wrote goes out at once.
-        var minimumPileUp = 1
         /// A longer pause after a drain that wrote runs of events (``FrameRun``): one busy scope's
         /// events, many per connection. Pausing longer there means more events per write for every
         /// one of its connections; where each connection gets one event per drain (many scopes,
@@ -57,7 +54,7 @@ final class LoopInbox: Sendable {
         /// throughput with a lower p50 and p99 latency; applied to every drain it tripled
         /// scenario 3's p99 (many scopes: nothing to gain from waiting), hence only for runs.
         static let standard = Pacing(
-            factor: 4, maximum: .milliseconds(20), minimumPileUp: 2,
+            factor: 4, maximum: .milliseconds(20),
             runs: RunPacing(length: 4, factor: 16, maximum: .milliseconds(40))
         )
         /// Never pause: every drain follows the one before at once (the behaviour before pacing).
@@ -164,10 +161,6 @@ final class LoopInbox: Sendable {
                 if state.pending.isEmpty {
                     state.wake = .idle
                     return .done
-                }
-                guard state.pending.count >= pacing.minimumPileUp else {
-                    state.wake = .queued
-                    return .execute
                 }
                 // Events piled up while this drain wrote: the loop is saturated.
                 let pause = pacing.pause(after: DrainClock.now(loop) - started, longestRun: longestRun)
