@@ -103,13 +103,30 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         head.method == .post && routes(head, to: "publish")
     }
 
-    /// Whether `head`'s path is the one component `name`.
-    private static func routes(_ head: HTTPRequest, to name: Substring) -> Bool {
-        guard let path = head.path else { return false }
-        let route = path.prefix { $0 != "?" }
-        // As Hummingbird's router matches it: components between slashes, empty ones ignored.
-        var components = route.split(separator: "/").makeIterator()
-        return components.next() == name && components.next() == nil
+    /// Whether `head`'s path (before any `?`) is the one component `name`, as Hummingbird's router
+    /// matches it: components between slashes, empty ones ignored. Read as UTF-8 bytes: every
+    /// request passes through here.
+    private static func routes(_ head: HTTPRequest, to name: StaticString) -> Bool {
+        guard var path = head.path else { return false }
+        return path.withUTF8 { bytes in
+            let slash = UInt8(ascii: "/")
+            let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+            let expected = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+            var matched = false
+            var index = 0
+            while index < end {
+                guard bytes[index] != slash else {
+                    index += 1
+                    continue
+                }
+                var componentEnd = index
+                while componentEnd < end, bytes[componentEnd] != slash { componentEnd += 1 }
+                guard !matched, bytes[index ..< componentEnd].elementsEqual(expected) else { return false }
+                matched = true
+                index = componentEnd
+            }
+            return matched
+        }
     }
 
     /// Whether the connection is not read for now: what arrived waits for a publish's answer, or

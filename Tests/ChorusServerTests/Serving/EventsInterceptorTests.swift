@@ -376,6 +376,11 @@ struct EventsInterceptorTests {
         #expect(!EventsInterceptor.isStreamRequest(head(.get, "/events/more")))
         #expect(!EventsInterceptor.isStreamRequest(head(.get, "/eventsx")))
         #expect(!EventsInterceptor.isStreamRequest(head(.get, "/Events")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/events/events")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/event")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/?/events")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/events\u{301}")))
     }
 
     @Test("what counts as a publish is what the router routes to POST /publish")
