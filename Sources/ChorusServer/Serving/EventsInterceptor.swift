@@ -109,21 +109,26 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     private static func routes(_ head: HTTPRequest, to name: StaticString) -> Bool {
         guard var path = head.path else { return false }
         return path.withUTF8 { bytes in
+            // Plain loops over the bytes: generic collection algorithms allocate in debug builds.
             let slash = UInt8(ascii: "/")
-            let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
-            let expected = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+            let expected = name.utf8Start
+            let expectedCount = name.utf8CodeUnitCount
             var matched = false
             var index = 0
-            while index < end {
+            while index < bytes.count, bytes[index] != UInt8(ascii: "?") {
                 guard bytes[index] != slash else {
                     index += 1
                     continue
                 }
-                var componentEnd = index
-                while componentEnd < end, bytes[componentEnd] != slash { componentEnd += 1 }
-                guard !matched, bytes[index ..< componentEnd].elementsEqual(expected) else { return false }
+                guard !matched else { return false }
+                var length = 0
+                while index < bytes.count, bytes[index] != slash, bytes[index] != UInt8(ascii: "?") {
+                    guard length < expectedCount, bytes[index] == expected[length] else { return false }
+                    length += 1
+                    index += 1
+                }
+                guard length == expectedCount else { return false }
                 matched = true
-                index = componentEnd
             }
             return matched
         }
