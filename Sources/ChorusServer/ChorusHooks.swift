@@ -12,7 +12,8 @@ import ChorusCore
 /// ```
 ///
 /// Hooks run in the request's task; keep them short (a slow `onPublish` delays that publish, a
-/// slow `onConnect` delays that stream's first bytes).
+/// slow `onConnect` delays that stream's first bytes). `onPublish` runs on the publisher's
+/// connection's event loop: await what takes time, never block.
 public struct ChorusHooks: Sendable {
     /// Called once a stream is registered (it receives live events from then on), with its scopes
     /// and its ``ConnectionInfo`` (user id, session id, connected-at).

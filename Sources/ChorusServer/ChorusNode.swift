@@ -127,7 +127,7 @@ public struct ChorusNode: Sendable {
             idleTimeout: TimeAmount(configuration.requestHeadTimeout)
         )
         let responder = (router ?? makeRouter()).buildResponder()
-        let events = EventsResponder(router: responder, serverName: "chorus", logger: logger)
+        let events = EventsResponder(router: responder, serverName: "chorus", maximumPublishBytes: configuration.maximumPublishBytes, logger: logger)
         var app = Application(
             responder: responder,
             // Hummingbird's HTTP/1 server, with streams served below its request loop.

@@ -64,10 +64,33 @@ struct PublishController {
     /// CORS preflight first, which is one more thing a cross-site page cannot get past.
     static func requireJSON(_ request: Request) throws(APIError) {
         let declared = request.headers[.contentType] ?? ""
-        let mediaType = declared.split(separator: ";", maxSplits: 1).first.map { $0.filter { $0 != " " && $0 != "\t" }.lowercased() } ?? ""
-        guard mediaType == "application/json" else {
+        guard isJSON(declared) else {
             throw APIError(.unsupportedMediaType, code: "unsupported-media-type",
                            message: "publish bodies must be sent with Content-Type: application/json (got \(declared.isEmpty ? "none" : "'\(declared.prefix(100))'"))")
+        }
+    }
+
+    /// Whether a `Content-Type` value's media type (before any `;`, spaces and tabs left out, in
+    /// any case) is `application/json`. Read as UTF-8 bytes: every publish passes through here.
+    static func isJSON(_ contentType: String) -> Bool {
+        var contentType = contentType
+        return contentType.withUTF8 { bytes in
+            let expected = "application/json".utf8
+            var next = expected.startIndex
+            var index = 0
+            // Empty parts before the first `;` do not count (as `split` skips them).
+            while index < bytes.count, bytes[index] == UInt8(ascii: ";") { index += 1 }
+            while index < bytes.count, bytes[index] != UInt8(ascii: ";") {
+                let byte = bytes[index]
+                index += 1
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { continue }
+                guard next != expected.endIndex else { return false }
+                let wanted = expected[next]
+                // ASCII letters in any case; every other byte as is.
+                guard byte == wanted || (wanted >= UInt8(ascii: "a") && wanted <= UInt8(ascii: "z") && byte == wanted - 0x20) else { return false }
+                expected.formIndex(after: &next)
+            }
+            return next == expected.endIndex
         }
     }
 

@@ -66,15 +66,31 @@ struct SubscriberAuthenticator: Sendable {
 enum BearerCredential {
     static func from(_ request: Request) -> String? {
         guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let value = parts[1].trimmingSpaces
-        return value.isEmpty ? nil : value
+        return from(header: header)
     }
-}
 
-extension Substring {
-    fileprivate var trimmingSpaces: String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    /// The credential in an `Authorization` value: spaces before the scheme, the scheme `Bearer`
+    /// in any case, one space, then the credential less the spaces around it (none if empty).
+    /// Read as UTF-8 bytes: every publish passes through here.
+    static func from(header: String) -> String? {
+        var header = header
+        return header.withUTF8 { bytes -> String? in
+            let space = UInt8(ascii: " ")
+            var index = 0
+            while index < bytes.count, bytes[index] == space { index += 1 }
+            let schemeStart = index
+            while index < bytes.count, bytes[index] != space { index += 1 }
+            guard index - schemeStart == 6, index < bytes.count else { return nil }
+            for (offset, letter) in "bearer".utf8.enumerated() where bytes[schemeStart + offset] | 0x20 != letter {
+                return nil
+            }
+            var start = index + 1
+            var end = bytes.count
+            while start < end, bytes[start] == space { start += 1 }
+            while end > start, bytes[end - 1] == space { end -= 1 }
+            guard start < end else { return nil }
+            // Cut at ASCII spaces, so still valid UTF-8.
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
     }
 }

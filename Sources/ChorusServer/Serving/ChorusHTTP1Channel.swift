@@ -7,15 +7,16 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
-/// Hummingbird's HTTP/1 child channel with SSE streams served below its request loop.
+/// Hummingbird's HTTP/1 child channel with SSE streams and publishes served below its request loop.
 ///
 /// The pipeline is Hummingbird's (`HTTP1Channel`: NIO's HTTP/1 codec, the HTTP types codec, the
 /// additional handlers, the connection-state handler) followed by an ``EventsInterceptor``.
 /// Hummingbird's `NIOAsyncChannel`, and the task that reads it for the connection's whole life,
 /// are added only once a request for Hummingbird arrives: an `EventSource` connection, whose
-/// first and only request is its stream, never has one.
+/// first and only request is its stream, never has one, nor does a publisher's.
 struct ChorusHTTP1Channel: ServerChildChannel {
-    /// A connection, and the future that says who reads it once its first request has arrived.
+    /// A connection, and the future that says who reads it once its first request for Hummingbird
+    /// (or a stream's) has arrived.
     struct Value: ServerChildChannelValue {
         let channel: any Channel
         let verdict: EventLoopFuture<EventsInterceptor.Verdict>

@@ -5,28 +5,32 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
-/// Serves `GET /events` below Hummingbird's request loop, so that an open stream is a few small
-/// objects on its connection's event loop and no task.
+/// Serves `GET /events` and `POST /publish` below Hummingbird's request loop: an open stream is a
+/// few small objects on its connection's event loop and no task, and a publish costs no trip
+/// through Hummingbird's per-connection task and async channel.
 ///
 /// Last in a connection's pipeline, after Hummingbird's HTTP/1 codec and connection-state handler
 /// (which so still see every request and response: idle timeouts and quiescing work as before).
-/// A `GET /events` head is taken here: the request runs through the node's router (with its
-/// middleware) in a task that ends once the stream is live (``EventsResponder``), and the
-/// response is written from here. Every other request goes on to Hummingbird's `NIOAsyncChannel`,
-/// which ``ChorusHTTP1Channel`` adds only when the connection first needs it: a connection whose
-/// first request is a stream never gets Hummingbird's per-connection task at all (``verdict``).
+/// A `GET /events` head, or a `POST /publish` head and body (gathered here, at most one read
+/// beyond the publish size limit), is taken here: the request runs through the node's router (with
+/// its middleware) in a task that ends once the stream is live or the response is ready
+/// (``EventsResponder``), and the response is written from here. Every other request goes on to
+/// Hummingbird's `NIOAsyncChannel`, which ``ChorusHTTP1Channel`` adds only when the connection
+/// first needs it: a connection that only streams or publishes never gets Hummingbird's
+/// per-connection task at all (``verdict``).
 ///
-/// Requests are answered in order: a stream request that arrives while Hummingbird still answers
-/// an earlier one waits for that response's end. Once a stream runs, the connection carries
-/// nothing else: what the client sends is dropped, and the stream's writer closes the connection
-/// when the stream ends.
+/// Requests are answered in order: a request taken here that arrives while Hummingbird still
+/// answers an earlier one waits for that response's end, and what arrives while a publish is
+/// answered waits for its answer (the connection is not read further meanwhile). Once a stream runs, the
+/// connection carries nothing else: what the client sends is dropped, and the stream's writer
+/// closes the connection when the stream ends.
 final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// Who reads the connection after its first request.
+    /// Who reads the connection after the first request that is neither a stream nor a publish.
     enum Verdict: Sendable {
         /// A stream runs on it: nobody.
         case stream
@@ -37,14 +41,29 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private enum Mode {
-        /// Requests go to Hummingbird, except a stream's.
+        /// Requests go to Hummingbird, except streams and publishes.
         case passing
+        /// A publish's body is arriving (into `publishBody`).
+        case collecting(HTTPRequest)
+        /// A publish is being answered; `endSeen` once its `.end` part has arrived. Until then
+        /// what arrives is the rest of a body too large to publish, dropped; after it, what
+        /// arrives waits in `queued`, and the connection is not read further.
+        case publishing(endSeen: Bool)
         /// A stream request is being answered; `endSeen` once its `.end` part has arrived.
         case answering(endSeen: Bool)
-        /// Its answer was an error and written; its remaining parts are dropped until its `.end`.
+        /// Its answer was written before its `.end`; its remaining parts are dropped until then.
         case discardingRest
         /// The connection is a stream's.
         case streaming
+    }
+
+    /// What arrives from the client, as passed on to Hummingbird (kept in order while it waits).
+    private enum Inbound {
+        case part(HTTPRequestPart)
+        /// The HTTP decoder's error: Hummingbird answers `400` and closes.
+        case error(any Error)
+        /// The client has sent all it will.
+        case inputClosed
     }
 
     private let responder: EventsResponder
@@ -53,14 +72,21 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     /// Whether Hummingbird's `NIOAsyncChannel` follows this handler.
     private var hummingbirdAttached = false
-    /// Parts for Hummingbird that arrived before it was attached.
-    private var waitingForHummingbird: [HTTPRequestPart] = []
-    /// Whether a read was asked for while parts wait for Hummingbird (and held back until it is attached).
+    /// What arrived for Hummingbird before it was attached.
+    private var waitingForHummingbird: [Inbound] = []
+    /// Whether a read was asked for while reads are paused (``readsPaused``), and held back.
     private var readHeld = false
     /// Requests passed to Hummingbird whose responses have not ended.
     private var hummingbirdResponsesOpen = 0
-    /// A stream request waiting for Hummingbird's earlier responses to end.
-    private var heldHead: HTTPRequest?
+    /// A request taken here (a stream's, without body; a publish, with its body) waiting for
+    /// Hummingbird's earlier responses to end.
+    private var held: (head: HTTPRequest, body: ByteBuffer?)?
+    /// The body of the publish being collected.
+    private var publishBody: ByteBuffer?
+    /// What arrived after a publish, while it is answered.
+    private var queued: [Inbound] = []
+    /// Where a publish's task runs: this connection's loop (made once per connection).
+    private var publishExecutor: LoopTaskExecutor?
 
     init(responder: EventsResponder, verdict: EventLoopPromise<Verdict>) {
         self.responder = responder
@@ -69,11 +95,52 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Whether `head` is a request for `/events` (as the router would route it).
     static func isStreamRequest(_ head: HTTPRequest) -> Bool {
-        guard head.method == .get, let path = head.path else { return false }
-        let route = path.prefix { $0 != "?" }
-        // As Hummingbird's router matches it: components between slashes, empty ones ignored.
-        var components = route.split(separator: "/").makeIterator()
-        return components.next() == "events" && components.next() == nil
+        head.method == .get && routes(head, to: "events")
+    }
+
+    /// Whether `head` is a request for `POST /publish` (as the router would route it).
+    static func isPublishRequest(_ head: HTTPRequest) -> Bool {
+        head.method == .post && routes(head, to: "publish")
+    }
+
+    /// Whether `head`'s path (before any `?`) is the one component `name`, as Hummingbird's router
+    /// matches it: components between slashes, empty ones ignored. Read as UTF-8 bytes: every
+    /// request passes through here.
+    private static func routes(_ head: HTTPRequest, to name: StaticString) -> Bool {
+        guard var path = head.path else { return false }
+        return path.withUTF8 { bytes in
+            // Plain loops over the bytes: generic collection algorithms allocate in debug builds.
+            let slash = UInt8(ascii: "/")
+            let expected = name.utf8Start
+            let expectedCount = name.utf8CodeUnitCount
+            var matched = false
+            var index = 0
+            while index < bytes.count, bytes[index] != UInt8(ascii: "?") {
+                guard bytes[index] != slash else {
+                    index += 1
+                    continue
+                }
+                guard !matched else { return false }
+                var length = 0
+                while index < bytes.count, bytes[index] != slash, bytes[index] != UInt8(ascii: "?") {
+                    guard length < expectedCount, bytes[index] == expected[length] else { return false }
+                    length += 1
+                    index += 1
+                }
+                guard length == expectedCount else { return false }
+                matched = true
+            }
+            return matched
+        }
+    }
+
+    /// Whether the connection is not read for now: what arrived waits for a publish's answer, or
+    /// for Hummingbird to be attached. Either way this handler keeps what one read brought in,
+    /// however much more the client sends. (While a publish is answered with nothing after it,
+    /// reads go on: pausing them would cost two `epoll_ctl` calls per publish.)
+    private var readsPaused: Bool {
+        if !queued.isEmpty { return true }
+        return !hummingbirdAttached && !waitingForHummingbird.isEmpty
     }
 
     // MARK: Inbound
@@ -90,47 +157,125 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // A stream's connection has no HTTP decoder left: what the client sends is bytes.
         if case .streaming = mode { return }
-        let part = unwrapInboundIn(data)
-        switch mode {
-        case .streaming:
-            return
-        case .answering(let endSeen):
-            if case .end = part, !endSeen { mode = .answering(endSeen: true) }
-            return
-        case .discardingRest:
-            if case .end = part { mode = .passing }
-            return
-        case .passing:
-            break
-        }
-        if case .head(let head) = part {
-            if Self.isStreamRequest(head) {
-                mode = .answering(endSeen: false)
-                if hummingbirdResponsesOpen == 0 { answer(head) } else { heldHead = head }
-                return
-            }
-            hummingbirdResponsesOpen += 1
-        }
-        guard hummingbirdAttached else {
-            waitingForHummingbird.append(part)
-            decide(.hummingbird)
-            return
-        }
-        context.fireChannelRead(data)
+        receive(.part(unwrapInboundIn(data)), context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if hummingbirdAttached { context.fireChannelReadComplete() }
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+        receive(.error(error), context: context)
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if !hummingbirdAttached, case .some(.inputClosed) = event as? ChannelEvent, case .passing = mode, waitingForHummingbird.isEmpty {
-            // The client is done before asking anything: nobody will answer on this connection.
+        guard case .some(.inputClosed) = event as? ChannelEvent else { return context.fireUserInboundEventTriggered(event) }
+        receive(.inputClosed, context: context)
+    }
+
+    /// Takes what arrived as the connection's state says.
+    private func receive(_ inbound: Inbound, context: ChannelHandlerContext) {
+        switch (mode, inbound) {
+        case (.streaming, .part):
+            return
+        case (.streaming, _), (.answering, .error), (.answering, .inputClosed):
+            // As it would go without this handler (after a stream, nobody reads the connection).
+            forward(inbound, context: context)
+        case (.answering(let endSeen), .part(let part)):
+            if case .end = part, !endSeen { mode = .answering(endSeen: true) }
+        case (.discardingRest, .part(let part)):
+            if case .end = part { mode = .passing }
+        case (.collecting(let head), .part(let part)):
+            collect(part, of: head)
+        case (.publishing(let endSeen), _):
+            guard !endSeen else { return queued.append(inbound) }
+            if case .part(let part) = inbound {
+                if case .end = part { mode = .publishing(endSeen: true) }
+                return
+            }
+            queued.append(inbound)
+        case (.discardingRest, _), (.collecting, _):
+            // The request is cut short (a malformed body, or the client stopped sending): it is
+            // not answered, and Hummingbird says why or closes, as it would have.
+            mode = .passing
+            publishBody = nil
+            receive(inbound, context: context)
+        case (.passing, .part(let part)):
+            if case .head(let head) = part {
+                if Self.isStreamRequest(head) {
+                    mode = .answering(endSeen: false)
+                    if hummingbirdResponsesOpen == 0 { answer(head, body: nil) } else { held = (head, nil) }
+                    return
+                }
+                if Self.isPublishRequest(head) {
+                    mode = .collecting(head)
+                    return
+                }
+                hummingbirdResponsesOpen += 1
+            }
+            toHummingbird(inbound, context: context)
+        case (.passing, .inputClosed) where !hummingbirdAttached && waitingForHummingbird.isEmpty:
+            // The client is done and nothing it asked for is left: nobody will answer on this
+            // connection any more.
+            // (As Hummingbird's request loop does then, what is still unwritten is dropped.)
             decide(.closed)
             context.close(promise: nil)
+        case (.passing, _):
+            toHummingbird(inbound, context: context)
+        }
+    }
+
+    /// Adds a part of a publish's body; answers once it is whole, or as soon as it is too large
+    /// (the route answers `413` to the first bytes beyond the limit; the rest is dropped).
+    private func collect(_ part: HTTPRequestPart, of head: HTTPRequest) {
+        switch part {
+        case .head:
+            // The HTTP decoder ends a request before the next begins.
+            return
+        case .body(var chunk):
+            var body: ByteBuffer
+            if var collected = publishBody {
+                publishBody = nil
+                collected.writeBuffer(&chunk)
+                body = collected
+            } else {
+                body = chunk
+            }
+            guard body.readableBytes > responder.maximumPublishBytes else {
+                publishBody = body
+                return
+            }
+            mode = .publishing(endSeen: false)
+            startPublish(head, body: body)
+        case .end:
+            mode = .publishing(endSeen: true)
+            let body = publishBody ?? ByteBuffer()
+            publishBody = nil
+            startPublish(head, body: body)
+        }
+    }
+
+    private func startPublish(_ head: HTTPRequest, body: ByteBuffer) {
+        if hummingbirdResponsesOpen == 0 { answer(head, body: body) } else { held = (head, body) }
+    }
+
+    /// Passes `inbound` on to Hummingbird, or keeps it for Hummingbird and has it attached.
+    private func toHummingbird(_ inbound: Inbound, context: ChannelHandlerContext) {
+        guard hummingbirdAttached else {
+            waitingForHummingbird.append(inbound)
+            decide(.hummingbird)
             return
         }
-        context.fireUserInboundEventTriggered(event)
+        forward(inbound, context: context)
+    }
+
+    private func forward(_ inbound: Inbound, context: ChannelHandlerContext) {
+        switch inbound {
+        case .part(let part): context.fireChannelRead(wrapInboundOut(part))
+        case .error(let error): context.fireErrorCaught(error)
+        case .inputClosed: context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
     }
 
     /// Called on the event loop once Hummingbird's `NIOAsyncChannel` is in the pipeline after
@@ -139,12 +284,12 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         hummingbirdAttached = true
         guard let context else { return }
         if !waitingForHummingbird.isEmpty {
-            let parts = waitingForHummingbird
+            let waiting = waitingForHummingbird
             waitingForHummingbird = []
-            for part in parts { context.fireChannelRead(wrapInboundOut(part)) }
+            for inbound in waiting { forward(inbound, context: context) }
             context.fireChannelReadComplete()
         }
-        if readHeld {
+        if readHeld, !readsPaused {
             readHeld = false
             // From the pipeline's tail: Hummingbird's async channel decides whether to read, as it
             // does for every read from now on.
@@ -154,10 +299,9 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Outbound (reads, Hummingbird's responses)
 
-    /// Holds reads back while parts wait for Hummingbird: this handler keeps what one read brought
-    /// in, however much more the client sends before Hummingbird is attached.
+    /// Holds reads back while ``readsPaused``.
     func read(context: ChannelHandlerContext) {
-        guard hummingbirdAttached || waitingForHummingbird.isEmpty else {
+        guard !readsPaused else {
             readHeld = true
             return
         }
@@ -168,18 +312,24 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
         if case .end = unwrapOutboundIn(data) {
             hummingbirdResponsesOpen = max(0, hummingbirdResponsesOpen - 1)
-            if hummingbirdResponsesOpen == 0, let head = heldHead {
-                heldHead = nil
-                answer(head)
+            if hummingbirdResponsesOpen == 0, let (head, body) = held {
+                held = nil
+                answer(head, body: body)
             }
         }
     }
 
-    // MARK: Answering a stream request
+    // MARK: Answering a stream or a publish
 
-    private func answer(_ head: HTTPRequest) {
+    private func answer(_ head: HTTPRequest, body: ByteBuffer?) {
         guard let context else { return }
-        responder.respond(to: head, on: context.channel, interceptor: NIOLoopBound(self, eventLoop: context.eventLoop))
+        let interceptor = NIOLoopBound(self, eventLoop: context.eventLoop)
+        guard let body else {
+            return responder.respondToStream(head, on: context.channel, interceptor: interceptor)
+        }
+        let executor = publishExecutor ?? LoopTaskExecutor(context.eventLoop)
+        publishExecutor = executor
+        responder.respondToPublish(head, body: body, on: context.channel, executor: executor, interceptor: interceptor)
     }
 
     /// Writes the stream's response head and makes the connection the stream's: its frames go
@@ -212,8 +362,8 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         remove(HTTPConnectionStateHandler.self)
     }
 
-    /// Writes a stream request's answer that is not a stream (an error), then serves the
-    /// connection's next request as usual.
+    /// Writes the answer to a publish, or to a stream request that is not a stream (an error),
+    /// then serves the connection's next request as usual.
     func finishResponse(_ head: HTTPResponse, body: ByteBuffer, close: Bool) {
         guard let context else { return }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -224,8 +374,30 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        if case .answering(let endSeen) = mode { mode = endSeen ? .passing : .discardingRest }
-        decide(.hummingbird)
+        switch mode {
+        case .answering(let endSeen):
+            mode = endSeen ? .passing : .discardingRest
+            decide(.hummingbird)
+        case .publishing(let endSeen):
+            mode = endSeen ? .passing : .discardingRest
+            takeQueued(context: context)
+        default:
+            break
+        }
+    }
+
+    /// Takes what arrived while a publish was answered, then reads on unless that paused reads again.
+    private func takeQueued(context: ChannelHandlerContext) {
+        if !queued.isEmpty {
+            let inbound = queued
+            queued = []
+            for item in inbound { receive(item, context: context) }
+            if hummingbirdAttached { context.fireChannelReadComplete() }
+        }
+        if readHeld, !readsPaused {
+            readHeld = false
+            context.read()
+        }
     }
 
     private func decide(_ verdict: Verdict) {

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,8 +9,19 @@ import Darwin
 /// The `Date` header's value (RFC 9110 §5.6.7, IMF-fixdate), for responses written below
 /// Hummingbird (which dates its own).
 enum HTTPDate {
+    /// The last second formatted, and its text: a busy node answers many requests a second.
+    private static let cache = Mutex<(second: time_t, text: String)>((-1, ""))
+
     static func now() -> String {
-        var seconds = time(nil)
+        let second = time(nil)
+        return cache.withLock { cache in
+            if cache.second != second { cache = (second, format(second)) }
+            return cache.text
+        }
+    }
+
+    private static func format(_ second: time_t) -> String {
+        var seconds = second
         var parts = tm()
         gmtime_r(&seconds, &parts)
         var text = [CChar](repeating: 0, count: 32)

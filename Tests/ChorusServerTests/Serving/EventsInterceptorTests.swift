@@ -15,13 +15,14 @@ import Testing
 /// A node's connection pipeline (``ChorusHTTP1Channel``) on an in-memory channel, with a real
 /// node's router behind it, and Hummingbird's request loop for the requests that are not streams.
 private struct ConnectionUnderTest {
-    let node = ChorusNode(bus: InMemoryBus(historyCapacity: 16))
+    let node: ChorusNode
     let channel: NIOAsyncTestingChannel
     let value: ChorusHTTP1Channel.Value
     let child: ChorusHTTP1Channel
     private var wire = ""
 
-    init() async throws {
+    init(node: ChorusNode = ChorusNode(bus: InMemoryBus(historyCapacity: 16))) async throws {
+        self.node = node
         let router = node.makeRouter().buildResponder()
         let logger = Logger(label: "test")
         // Hummingbird's side, as `Application` answers: the same router, the response written whole.
@@ -29,7 +30,7 @@ private struct ConnectionUnderTest {
             let response = try await router.respond(to: request, context: ChorusRequestContext(source: .init(channel: channel, logger: logger)))
             try await writer.write(response: response.head, body: response.body)
         })
-        child = ChorusHTTP1Channel(http1: http1, events: EventsResponder(router: router, serverName: nil, logger: logger))
+        child = ChorusHTTP1Channel(http1: http1, events: EventsResponder(router: router, serverName: nil, maximumPublishBytes: node.configuration.maximumPublishBytes, logger: logger))
         channel = NIOAsyncTestingChannel()
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80))
         let (channel, child) = (self.channel, self.child)
@@ -49,12 +50,25 @@ private struct ConnectionUnderTest {
 
     /// Everything the client has been sent so far.
     mutating func received() async throws -> String {
+        // What the loop was given to do from the loop itself (a publish's task, on its loop) runs
+        // only when the testing loop is run.
+        await channel.testingEventLoop.run()
         try await channel.testingEventLoop.executeInContext {}
         while let data = try await channel.readOutbound(as: IOData.self) {
             guard case .byteBuffer(let buffer) = data else { continue }
             wire += String(buffer: buffer)
         }
         return wire
+    }
+
+    /// Runs the loop until `condition` holds.
+    func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0 ..< 500 {
+            await channel.testingEventLoop.run()
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("what the test waited for never happened")
     }
 
     /// Waits until what the client has been sent satisfies `condition`.
@@ -99,9 +113,53 @@ private final class ReadCounter: ChannelOutboundHandler, Sendable {
 }
 
 private let streamRequest = "GET /events?scope=doc HTTP/1.1\r\nHost: node\r\n\r\n"
+
+/// A publish of `data` to scope `doc`, as a loopback client may send it to a node without keys.
+private func publishRequest(_ data: String, headers: String = "") -> String {
+    let body = #"{"scope":"doc","data":"\#(data)"}"#
+    return "POST /publish HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(headers)\r\n\(body)"
+}
+
+/// An `onPublish` hook that holds every publish until the test lets them go.
+private final class PublishHold: Sendable {
+    private let state = Mutex<(open: Bool, arrived: Int, waiting: [CheckedContinuation<Void, Never>])>((false, 0, []))
+
+    /// How many publishes have reached the hook.
+    var arrived: Int { state.withLock { $0.arrived } }
+
+    var hooks: ChorusHooks {
+        ChorusHooks(onPublish: { envelope in
+            await withCheckedContinuation { continuation in
+                let proceed = self.state.withLock { state in
+                    state.arrived += 1
+                    if !state.open { state.waiting.append(continuation) }
+                    return state.open
+                }
+                if proceed { continuation.resume() }
+            }
+            return .publish(envelope)
+        })
+    }
+
+    /// Lets every held and later publish go.
+    func open() {
+        let waiting = state.withLock { state in
+            state.open = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+}
+
+/// The statuses of the responses in `text`, in order.
+private func statuses(_ text: String) -> [Int] {
+    text.components(separatedBy: "HTTP/1.1 ").dropFirst().compactMap { Int($0.prefix(3)) }
+}
 private let healthRequest = "GET /healthz HTTP/1.1\r\nHost: node\r\n\r\n"
 
-/// How connections are served: streams below Hummingbird's request loop, everything else by it.
+/// How connections are served: streams and publishes below Hummingbird's request loop, everything
+/// else by it.
 @Suite("Events interceptor", .timeLimit(.minutes(1)))
 struct EventsInterceptorTests {
     @Test("a connection whose first request is a stream is the stream's alone: no request loop, no HTTP handlers left, and it closes when the stream ends")
@@ -192,6 +250,119 @@ struct EventsInterceptorTests {
         #expect(connection.node.hub.connectionCount == 0)
     }
 
+    @Test("a publisher's connection is served below Hummingbird's request loop: pipelined publishes are published and answered in order, and no request loop is ever attached")
+    func publishesBelowHummingbird() async throws {
+        var connection = try await ConnectionUnderTest()
+        try await connection.send(publishRequest("one") + publishRequest("two"))
+        let text = try await connection.receive { statuses($0).count == 2 && $0.hasSuffix("]}") }
+        #expect(statuses(text) == [202, 202])
+        let replay = try await connection.node.bus.replay(after: EventID(milliseconds: 0, sequence: 0), limit: 10)
+        #expect(replay.events.map(\.data) == ["one", "two"])
+        // Each answer names its own event, in the order asked.
+        let answered = text.components(separatedBy: #""ids":[""#).dropFirst().map { $0.prefix { $0 != "\"" } }
+        #expect(answered == replay.events.map { Substring($0.id?.description ?? "none") })
+        #expect(text.lowercased().contains("content-length: "))
+
+        try await connection.send(publishRequest("three"))
+        _ = try await connection.receive { statuses($0).count == 3 }
+        try await connection.channel.close()
+        #expect(try await connection.value.verdict.get() == .closed)
+    }
+
+    @Test("a publish pipelined behind a request for Hummingbird is answered after it, and a request behind a publish after the publish")
+    func publishesInOrderWithHummingbird() async throws {
+        var connection = try await ConnectionUnderTest()
+        let served = connection.serve()
+        try await connection.send(healthRequest + publishRequest("one") + healthRequest + publishRequest("two"))
+        let text = try await connection.receive { statuses($0).count == 4 && $0.hasSuffix("]}") }
+        #expect(statuses(text) == [200, 202, 200, 202])
+        #expect(try await connection.value.verdict.get() == .hummingbird)
+        try await connection.channel.close()
+        await served.value
+    }
+
+    @Test("what arrives while a publish is answered waits for its answer, and the connection is not read further meanwhile")
+    func requestsWaitForPublish() async throws {
+        let hold = PublishHold()
+        var connection = try await ConnectionUnderTest(node: ChorusNode(bus: InMemoryBus(historyCapacity: 16), hooks: hold.hooks))
+        let reads = ReadCounter()
+        try await connection.channel.pipeline.addHandler(reads, position: .first)
+        let served = connection.serve()
+        try await connection.send(publishRequest("one"))
+        try await connection.waitUntil { hold.arrived == 1 }
+        try await connection.send(healthRequest)
+        // A read as the socket asks for one after each (auto-read), from the pipeline's tail.
+        connection.channel.read()
+        try await connection.channel.testingEventLoop.executeInContext {}
+        #expect(reads.count == 0, "the socket is read again while a request waits for a publish's answer")
+        #expect(try await connection.received().isEmpty, "a request behind a publish was answered before it")
+
+        hold.open()
+        let text = try await connection.receive { statuses($0).count == 2 }
+        #expect(statuses(text) == [202, 200])
+        #expect(reads.count >= 1, "the held read is never let through")
+        try await connection.channel.close()
+        await served.value
+    }
+
+    @Test("a publish body over the limit is answered 413 before it has all arrived; the rest of it is dropped and the next request served")
+    func publishTooLarge() async throws {
+        var connection = try await ConnectionUnderTest(node: ChorusNode(configuration: .init(maximumPublishBytes: 64), bus: InMemoryBus(historyCapacity: 16)))
+        let body = #"{"scope":"doc","data":""# + String(repeating: "x", count: 200) + #""}"#
+        let head = "POST /publish HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+        try await connection.send(head + body.prefix(100))
+        let refusal = try await connection.receive { $0.hasSuffix("}}") }
+        #expect(statuses(refusal) == [413])
+        #expect(refusal.contains(#""code":"payload-too-large""#))
+
+        try await connection.send(String(body.dropFirst(100)) + publishRequest("small"))
+        let text = try await connection.receive { statuses($0).count == 2 && $0.hasSuffix("]}") }
+        #expect(statuses(text) == [413, 202])
+        let replay = try await connection.node.bus.replay(after: EventID(milliseconds: 0, sequence: 0), limit: 10)
+        #expect(replay.events.map(\.data) == ["small"])
+        try await connection.channel.close()
+    }
+
+    @Test("what is not HTTP after a publish gets Hummingbird's 400, after the publish's answer")
+    func malformedAfterPublish() async throws {
+        var connection = try await ConnectionUnderTest()
+        let served = connection.serve()
+        try await connection.send(publishRequest("one") + "\u{0}garbage\r\n\r\n")
+        let text = try await connection.receive { statuses($0).count == 2 }
+        #expect(statuses(text) == [202, 400])
+        #expect(try await connection.value.verdict.get() == .hummingbird)
+        try await connection.channel.closeFuture.get()
+        await served.value
+    }
+
+    @Test("a publish asking to close is answered, then the connection closes")
+    func publishThenClose() async throws {
+        var connection = try await ConnectionUnderTest()
+        try await connection.send(publishRequest("one", headers: "Connection: close\r\n") + publishRequest("never"))
+        let text = try await connection.receive { $0.hasSuffix("]}") }
+        #expect(statuses(text) == [202])
+        #expect(text.lowercased().contains("connection: close\r\n"))
+        try await connection.channel.closeFuture.get()
+        let replay = try await connection.node.bus.replay(after: EventID(milliseconds: 0, sequence: 0), limit: 10)
+        #expect(replay.events.map(\.data) == ["one"])
+    }
+
+    @Test("a publisher that stops sending gets its answer, then the connection closes")
+    func publishThenInputClosed() async throws {
+        let hold = PublishHold()
+        var connection = try await ConnectionUnderTest(node: ChorusNode(bus: InMemoryBus(historyCapacity: 16), hooks: hold.hooks))
+        try await connection.send(publishRequest("one"))
+        try await connection.waitUntil { hold.arrived == 1 }
+        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        try await connection.channel.testingEventLoop.executeInContext {}
+        #expect(connection.channel.isActive, "the connection closed before the publish was answered")
+        hold.open()
+        let text = try await connection.receive { $0.hasSuffix("]}") }
+        #expect(statuses(text) == [202])
+        try await connection.channel.closeFuture.get()
+        #expect(try await connection.value.verdict.get() == .closed)
+    }
+
     @Test("what counts as a stream request is what the router routes to /events")
     func streamRequests() {
         func head(_ method: HTTPRequest.Method, _ path: String) -> HTTPRequest {
@@ -205,5 +376,24 @@ struct EventsInterceptorTests {
         #expect(!EventsInterceptor.isStreamRequest(head(.get, "/events/more")))
         #expect(!EventsInterceptor.isStreamRequest(head(.get, "/eventsx")))
         #expect(!EventsInterceptor.isStreamRequest(head(.get, "/Events")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/events/events")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/event")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/?/events")))
+        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/events\u{301}")))
+    }
+
+    @Test("what counts as a publish is what the router routes to POST /publish")
+    func publishRequests() {
+        func head(_ method: HTTPRequest.Method, _ path: String) -> HTTPRequest {
+            HTTPRequest(method: method, scheme: nil, authority: nil, path: path)
+        }
+        #expect(EventsInterceptor.isPublishRequest(head(.post, "/publish")))
+        #expect(EventsInterceptor.isPublishRequest(head(.post, "/publish?x=1")))
+        #expect(EventsInterceptor.isPublishRequest(head(.post, "//publish/")))
+        #expect(!EventsInterceptor.isPublishRequest(head(.get, "/publish")))
+        #expect(!EventsInterceptor.isPublishRequest(head(.options, "/publish")))
+        #expect(!EventsInterceptor.isPublishRequest(head(.post, "/publish/more")))
+        #expect(!EventsInterceptor.isPublishRequest(head(.post, "/Publish")))
     }
 }
