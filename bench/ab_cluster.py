@@ -7,7 +7,8 @@ subscribers alternating over A and B), with the matrix's chorus-bench flags, run
         --scenario s1 --scenario s4 --repeat 3
 
 A variant is LABEL=PATH or LABEL=PATH@ENV=VALUE;ENV=VALUE (environment for its nodes). Scenarios:
-s1 (fan-out), s2 (wide), s3 (many scopes), s4 (latency), as in bench/run-matrix.sh. Every process
+s1 (fan-out), s2 (wide), s3 (many scopes), s4 (latency), as in bench/run-matrix.sh, and pub (s3's
+publishes with nobody subscribed: the publish path alone). Every process
 listens on 127.0.0.1, every run is bounded by a timeout, and only the processes this script
 started are stopped (by PID). Results go to --out (default /tmp/chorus-ab-cluster) as JSON lines.
 """
