@@ -9,10 +9,10 @@ import Synchronization
 ///
 /// A saturated loop paces itself (see ``Pacing``): when events piled up during a drain, the next
 /// drain waits a while (four times the CPU time that drain took, at most 20 ms; sixteen times, at
-/// most 40 ms, when it wrote runs of one scope's events) before it starts. The loop spends that pause serving other I/O (the publish requests, which set the
-/// publish rate under fan-out load) and leaves the CPU to the threads that feed it, and the next
-/// drain takes everything that arrived meanwhile: more events per system call, so fewer calls per
-/// delivery as load grows. Nothing is paused while events do not pile up, so an idle or lightly
+/// most 40 ms, when it wrote runs of one scope's events) before it starts. The loop spends that
+/// pause serving other I/O (the publish requests, which set the publish rate under fan-out load)
+/// and leaves the CPU to the threads that feed it, and the next drain takes everything that
+/// arrived meanwhile: more events per system call, so fewer calls per delivery as load grows. Nothing is paused while events do not pile up, so an idle or lightly
 /// loaded node adds no latency.
 ///
 /// Stream closes go through the inbox too (``close(_:_:)``), so a close event always follows the
@@ -51,8 +51,8 @@ final class LoopInbox: Sendable {
         /// of events became one write per connection, drains got cheaper and, at a factor of 4, so
         /// short that they took fewer events each: more system calls per event, half the
         /// throughput. A factor of 16 up to 40 ms for runs gave scenario 1 1.5–1.7 times the
-        /// throughput with a lower p50 and p99 latency; applied to every drain it tripled
-        /// scenario 3's p99 (many scopes: nothing to gain from waiting), hence only for runs.
+        /// throughput with a lower p50 and p99 latency; applied to every drain it made scenario 3's
+        /// p99 five times longer (many scopes: nothing to gain from waiting), hence only for runs.
         static let standard = Pacing(
             factor: 4, maximum: .milliseconds(20),
             runs: RunPacing(length: 4, factor: 16, maximum: .milliseconds(40))
