@@ -8,10 +8,20 @@ struct Measurement: Sendable {
     var perRun: [Double]
     /// Bytes asked for per operation, in the run with the fewest allocations.
     var bytesPerOperation: Double
+    /// Whether the runs' median is compared with the budget rather than their fewest: for bytes
+    /// held, which a free of something from before the run can lower as well as other work raise.
+    var comparesMedian = false
 
-    /// The figure compared with the budget: the run with the fewest allocations. Anything else
-    /// that ran meanwhile (a once-a-second ticker) only ever adds, so the fewest is the truest.
-    var allocations: Double { perRun.min() ?? 0 }
+    /// The figure compared with the budget: the run with the fewest allocations (anything else
+    /// that ran meanwhile, a once-a-second ticker, only ever adds, so the fewest is the truest),
+    /// or the median of the runs (``comparesMedian``).
+    var allocations: Double {
+        guard comparesMedian else { return perRun.min() ?? 0 }
+        let sorted = perRun.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
     /// The run with the most, to show how steady the count is.
     var worst: Double { perRun.max() ?? 0 }
 }

@@ -63,7 +63,10 @@ struct Scenarios {
             perRun.append(Double((after - before).liveBytes) / Double(streams))
         }
         print("chorus-alloc: stream-heap-bytes: heap bytes per idle stream in each run: \(perRun.map { "\($0)" }.joined(separator: ", "))")
-        return Measurement(key: "stream-heap-bytes", title: "heap held per idle stream (bytes, \(streams) open)", perRun: perRun, bytesPerOperation: perRun.min() ?? 0)
+        var measurement = Measurement(key: "stream-heap-bytes", title: "heap held per idle stream (bytes, \(streams) open, median)", perRun: perRun, bytesPerOperation: 0)
+        measurement.comparesMedian = true
+        measurement.bytesPerOperation = measurement.allocations
+        return measurement
     }
 
     /// One `POST /publish` on a kept-alive connection, until its `202` is read.
