@@ -55,18 +55,3 @@ struct FrameRunTests {
         #expect(try await second.received() == ["e3"])
     }
 }
-
-extension StreamUnderTest {
-    /// A live stream (begun with `retry:`, no replay) on a Hub that never pauses.
-    static func live() async throws -> StreamUnderTest {
-        var stream = try await StreamUnderTest(capacity: 16, hub: Hub(pacing: .off))
-        #expect(await stream.writer.begin([retry]))
-        // Event 0 waits for the stream to go live; once it is written, the stream is live.
-        try await stream.publish(0)
-        let writer = stream.writer
-        Task { _ = await writer.goLive(after: nil) }
-        try await stream.waitForWrite()
-        #expect(try await stream.received() == ["e0"])
-        return stream
-    }
-}

@@ -27,17 +27,7 @@ extension StreamUnderTest {
     /// A live stream whose Hub pauses `pause` after a drain during which more events arrived
     /// (virtual time: the pause passes when the test advances the loop's clock).
     static func paced(pause: TimeAmount) async throws -> StreamUnderTest {
-        let pacing = LoopInbox.Pacing(factor: 0, minimum: pause, maximum: pause)
-        var stream = try await StreamUnderTest(capacity: 16, hub: Hub(pacing: pacing))
-        #expect(await stream.writer.begin([retry]))
-        #expect(try await stream.received() == [])
-        // Event 0 waits for the stream to go live; once it is written, the stream is live.
-        try await stream.publish(0)
-        let writer = stream.writer
-        Task { _ = await writer.goLive(after: nil) }
-        try await stream.waitForWrite()
-        #expect(try await stream.received() == ["e0"])
-        return stream
+        try await live(pacing: LoopInbox.Pacing(factor: 0, minimum: pause, maximum: pause))
     }
 
     /// Makes event `next` arrive while the first frame written after this call is being written.

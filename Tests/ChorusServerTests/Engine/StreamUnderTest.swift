@@ -38,6 +38,21 @@ struct StreamUnderTest {
 
     var writer: NIOLoopBoundBox<StreamWriter> { connection.writer }
 
+    /// A live stream (begun with `retry:`, no replay, event 0 received) on a Hub that paces its
+    /// loop as `pacing` says.
+    static func live(pacing: LoopInbox.Pacing = .off) async throws -> StreamUnderTest {
+        var stream = try await StreamUnderTest(capacity: 16, hub: Hub(pacing: pacing))
+        #expect(await stream.writer.begin([retry]))
+        #expect(try await stream.received() == [])
+        // Event 0 waits for the stream to go live; once it is written, the stream is live.
+        try await stream.publish(0)
+        let writer = stream.writer
+        Task { _ = await writer.goLive(after: nil) }
+        try await stream.waitForWrite()
+        #expect(try await stream.received() == ["e0"])
+        return stream
+    }
+
     /// Publishes event `n` (id `n-0`) to the Hub, and waits until the loop has handled it.
     func publish(_ n: Int) async throws {
         hub.receive([.event(Self.envelope(n))])

@@ -363,11 +363,13 @@ struct EventsInterceptorTests {
         #expect(try await connection.value.verdict.get() == .closed)
     }
 
+    /// A request head with `method` and `path`, for the route tables below.
+    private func head(_ method: HTTPRequest.Method, _ path: String) -> HTTPRequest {
+        HTTPRequest(method: method, scheme: nil, authority: nil, path: path)
+    }
+
     @Test("what counts as a stream request is what the router routes to /events")
     func streamRequests() {
-        func head(_ method: HTTPRequest.Method, _ path: String) -> HTTPRequest {
-            HTTPRequest(method: method, scheme: nil, authority: nil, path: path)
-        }
         #expect(EventsInterceptor.isStreamRequest(head(.get, "/events")))
         #expect(EventsInterceptor.isStreamRequest(head(.get, "/events?scope=a&scope=b")))
         #expect(EventsInterceptor.isStreamRequest(head(.get, "//events/")))
@@ -385,9 +387,6 @@ struct EventsInterceptorTests {
 
     @Test("what counts as a publish is what the router routes to POST /publish")
     func publishRequests() {
-        func head(_ method: HTTPRequest.Method, _ path: String) -> HTTPRequest {
-            HTTPRequest(method: method, scheme: nil, authority: nil, path: path)
-        }
         #expect(EventsInterceptor.isPublishRequest(head(.post, "/publish")))
         #expect(EventsInterceptor.isPublishRequest(head(.post, "/publish?x=1")))
         #expect(EventsInterceptor.isPublishRequest(head(.post, "//publish/")))
