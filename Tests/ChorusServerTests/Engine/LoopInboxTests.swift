@@ -61,6 +61,16 @@ struct LoopInboxTests {
         #expect(try await stream.received() == ["e4"])
     }
 
+    @Test("a node's pause: four times the drain (at most 20 ms), sixteen times (at most 40 ms) after runs of four or more events")
+    func standardPause() {
+        let pacing = LoopInbox.Pacing.standard
+        #expect(pacing.pause(after: .milliseconds(1), longestRun: 1) == .milliseconds(4))
+        #expect(pacing.pause(after: .milliseconds(1), longestRun: 3) == .milliseconds(4))
+        #expect(pacing.pause(after: .milliseconds(1), longestRun: 4) == .milliseconds(16))
+        #expect(pacing.pause(after: .milliseconds(10), longestRun: 1) == .milliseconds(20))
+        #expect(pacing.pause(after: .milliseconds(10), longestRun: 40) == .milliseconds(40))
+    }
+
     @Test("a close during a pause follows the events queued before it, without waiting for the pause", arguments: [false, true])
     func closeFollowsQueuedEvents(throughTheHub: Bool) async throws {
         var stream = try await StreamUnderTest.paced(pause: .seconds(60))
