@@ -82,7 +82,7 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     /// Hummingbird's earlier responses to end.
     private var held: (head: HTTPRequest, body: ByteBuffer?)?
     /// The body of the publish being collected.
-    private var publishBody: ByteBuffer?
+    private var publishBody: PublishBody
     /// What arrived after a publish, while it is answered.
     private var queued: [Inbound] = []
     /// Where a publish's task runs: this connection's loop (made once per connection).
@@ -91,47 +91,7 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
     init(responder: EventsResponder, verdict: EventLoopPromise<Verdict>) {
         self.responder = responder
         self.verdictPromise = verdict
-    }
-
-    /// Whether `head` is a request for `/events` (as the router would route it).
-    static func isStreamRequest(_ head: HTTPRequest) -> Bool {
-        head.method == .get && routes(head, to: "events")
-    }
-
-    /// Whether `head` is a request for `POST /publish` (as the router would route it).
-    static func isPublishRequest(_ head: HTTPRequest) -> Bool {
-        head.method == .post && routes(head, to: "publish")
-    }
-
-    /// Whether `head`'s path (before any `?`) is the one component `name`, as Hummingbird's router
-    /// matches it: components between slashes, empty ones ignored. Read as UTF-8 bytes: every
-    /// request passes through here.
-    private static func routes(_ head: HTTPRequest, to name: StaticString) -> Bool {
-        guard var path = head.path else { return false }
-        return path.withUTF8 { bytes in
-            // Plain loops over the bytes: generic collection algorithms allocate in debug builds.
-            let slash = UInt8(ascii: "/")
-            let expected = name.utf8Start
-            let expectedCount = name.utf8CodeUnitCount
-            var matched = false
-            var index = 0
-            while index < bytes.count, bytes[index] != UInt8(ascii: "?") {
-                guard bytes[index] != slash else {
-                    index += 1
-                    continue
-                }
-                guard !matched else { return false }
-                var length = 0
-                while index < bytes.count, bytes[index] != slash, bytes[index] != UInt8(ascii: "?") {
-                    guard length < expectedCount, bytes[index] == expected[length] else { return false }
-                    length += 1
-                    index += 1
-                }
-                guard length == expectedCount else { return false }
-                matched = true
-            }
-            return matched
-        }
+        publishBody = PublishBody(limit: responder.maximumPublishBytes)
     }
 
     /// Whether the connection is not read for now: what arrived waits for a publish's answer, or
@@ -199,20 +159,21 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
             // The request is cut short (a malformed body, or the client stopped sending): it is
             // not answered, and Hummingbird says why or closes, as it would have.
             mode = .passing
-            publishBody = nil
+            publishBody.discard()
             receive(inbound, context: context)
         case (.passing, .part(let part)):
             if case .head(let head) = part {
-                if Self.isStreamRequest(head) {
+                switch InterceptedRequest(head) {
+                case .stream:
                     mode = .answering(endSeen: false)
                     if hummingbirdResponsesOpen == 0 { answer(head, body: nil) } else { held = (head, nil) }
                     return
-                }
-                if Self.isPublishRequest(head) {
+                case .publish:
                     mode = .collecting(head)
                     return
+                case nil:
+                    hummingbirdResponsesOpen += 1
                 }
-                hummingbirdResponsesOpen += 1
             }
             toHummingbird(inbound, context: context)
         case (.passing, .inputClosed) where !hummingbirdAttached && waitingForHummingbird.isEmpty:
@@ -233,26 +194,13 @@ final class EventsInterceptor: ChannelDuplexHandler, RemovableChannelHandler {
         case .head:
             // The HTTP decoder ends a request before the next begins.
             return
-        case .body(var chunk):
-            var body: ByteBuffer
-            if var collected = publishBody {
-                publishBody = nil
-                collected.writeBuffer(&chunk)
-                body = collected
-            } else {
-                body = chunk
-            }
-            guard body.readableBytes > responder.maximumPublishBytes else {
-                publishBody = body
-                return
-            }
+        case .body(let chunk):
+            guard let tooLarge = publishBody.append(chunk) else { return }
             mode = .publishing(endSeen: false)
-            startPublish(head, body: body)
+            startPublish(head, body: tooLarge)
         case .end:
             mode = .publishing(endSeen: true)
-            let body = publishBody ?? ByteBuffer()
-            publishBody = nil
-            startPublish(head, body: body)
+            startPublish(head, body: publishBody.finish())
         }
     }
 

@@ -362,37 +362,4 @@ struct EventsInterceptorTests {
         try await connection.channel.closeFuture.get()
         #expect(try await connection.value.verdict.get() == .closed)
     }
-
-    /// A request head with `method` and `path`, for the route tables below.
-    private func head(_ method: HTTPRequest.Method, _ path: String) -> HTTPRequest {
-        HTTPRequest(method: method, scheme: nil, authority: nil, path: path)
-    }
-
-    @Test("what counts as a stream request is what the router routes to /events")
-    func streamRequests() {
-        #expect(EventsInterceptor.isStreamRequest(head(.get, "/events")))
-        #expect(EventsInterceptor.isStreamRequest(head(.get, "/events?scope=a&scope=b")))
-        #expect(EventsInterceptor.isStreamRequest(head(.get, "//events/")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.post, "/events")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.head, "/events")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/events/more")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/eventsx")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/Events")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/events/events")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/event")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/?/events")))
-        #expect(!EventsInterceptor.isStreamRequest(head(.get, "/events\u{301}")))
-    }
-
-    @Test("what counts as a publish is what the router routes to POST /publish")
-    func publishRequests() {
-        #expect(EventsInterceptor.isPublishRequest(head(.post, "/publish")))
-        #expect(EventsInterceptor.isPublishRequest(head(.post, "/publish?x=1")))
-        #expect(EventsInterceptor.isPublishRequest(head(.post, "//publish/")))
-        #expect(!EventsInterceptor.isPublishRequest(head(.get, "/publish")))
-        #expect(!EventsInterceptor.isPublishRequest(head(.options, "/publish")))
-        #expect(!EventsInterceptor.isPublishRequest(head(.post, "/publish/more")))
-        #expect(!EventsInterceptor.isPublishRequest(head(.post, "/Publish")))
-    }
 }
