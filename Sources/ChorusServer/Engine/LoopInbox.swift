@@ -10,12 +10,12 @@ import Synchronization
 /// A saturated loop paces itself (see ``Pacing``): once events have piled up during two drains in
 /// a row, the next drain waits a while (four times the CPU time that drain took, at most 20 ms)
 /// before it starts; after a drain that wrote runs of one scope's events, sixteen times (at most
-/// 40 ms) at once. The loop spends that pause serving other I/O (the publish requests, which set the publish rate
-/// under fan-out load) and leaves the CPU to the threads that feed it, and the next drain takes
-/// everything that arrived meanwhile: more events per system call, so fewer calls per delivery as
-/// load grows.
-/// Nothing is paused while events do not pile up, nor after a single pile-up (two events that
-/// arrived close together), so an idle or lightly loaded node adds no latency.
+/// 40 ms) at once. The loop spends that pause serving other I/O (the publish requests, which set
+/// the publish rate under fan-out load) and leaves the CPU to the threads that feed it, and the
+/// next drain takes everything that arrived meanwhile: more events per system call, so fewer calls
+/// per delivery as load grows. Nothing is paused while events do not pile up, nor after a single
+/// pile-up (two events that arrived close together), so an idle or lightly loaded node adds no
+/// latency.
 ///
 /// Stream closes go through the inbox too (``close(_:_:)``), so a close event always follows the
 /// events queued before it, as it did when every drain ran at once; a close never waits out a
