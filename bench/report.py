@@ -193,6 +193,12 @@ for label, field in [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("max", "ma
         cell(c, 2), cell(n, 2), ratio(cm, nm), goal, met)
 metric_rows(key, "deliveries/s (100,000 offered)", ("deliveriesPerSecond",))
 loss_row(key, "s4")
+floor_p50 = values("floor", key, ("latencyMs", "p50"))
+floor_p99 = values("floor", key, ("latencyMs", "p99"))
+if floor_p99:
+    # Not a system: the kernel's floor for this shape, run after both systems in each repetition.
+    row("", "the machine's floor, p50 / p99 (ms): `bench/fanout_floor.c`, same shape, right after each repetition",
+        f"{cell(floor_p50, 2)} / {cell(floor_p99, 2)}", "", "", "", "")
 
 # ---------------------------------------------------------------- scenario 5
 

@@ -16,6 +16,11 @@
 # keeps its raw JSON as bench/results/<system>-<scenario>.r<N>.json; the selected scenarios' files
 # from earlier runs are removed first. Everything listens on loopback only, every step is bounded
 # by `timeout`, and the script stops exactly the processes it started (by PID), however it ends.
+#
+# With scenario 4, each repetition also runs the kernel's floor for its shape (bench/fanout_floor.c:
+# write(2) to 1,000 loopback sockets from 4 threads, epoll readers, 100 events/s, 10 s; no server, no
+# HTTP, no Redis) right after both systems, as bench/results/floor-s4-latency.r<N>.json: what no
+# server can beat on the machine as it was at that moment.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -89,6 +94,14 @@ else
     BIN=$(cd "$ROOT" && timeout 300 swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
     CHORUS=$BIN/chorus
     TOOL=$BIN/chorus-bench
+fi
+FLOOR=""
+if [[ " $SCENARIOS " == *" 4 "* ]]; then
+    if timeout 120 gcc -O2 -pthread -o "$WORK/fanout_floor" "$BENCH_DIR/fanout_floor.c" 2>"$WORK/build-floor.log"; then
+        FLOOR=$WORK/fanout_floor
+    else
+        log "no floor for scenario 4: bench/fanout_floor.c did not compile ($(head -1 "$WORK/build-floor.log"))"
+    fi
 fi
 
 mkdir -p "$RESULTS"
@@ -264,6 +277,31 @@ for system in $SYSTEMS; do
     done
 done
 
+[ -n "$FLOOR" ] && rm -f "$RESULTS"/floor-s4-latency.r*.json
+
+# Scenario 4's floor (see the top of this file), repetition $1: its latency as chorus-bench reports
+# latency, so that the report can put the three side by side.
+run_floor() { # rep
+    local rep=$1 out=$RESULTS/floor-s4-latency.r$1.json line
+    [ -n "$FLOOR" ] || return 0
+    line=$(timeout 60 "$FLOOR" 1000 4 2 100 10 2>&1 | tail -1) || true
+    log "floor s4 (repetition $rep of $REPEAT): $line"
+    timeout 30 python3 - "$out" "$rep" "$REPEAT" "$RUN_STARTED" "$line" <<'PY' || true
+import json, re, sys
+path, rep, repeat, started, line = sys.argv[1:]
+found = re.search(r"write ([0-9.]+) us per socket.*?([0-9]+) deliveries/s, latency ms p50 ([0-9.]+) p90 ([0-9.]+) p99 ([0-9.]+) max ([0-9.]+)", line)
+data = {"system": "floor", "scenario": "s4-latency", "repetition": int(rep), "repetitions": int(repeat),
+        "runStartedAt": started, "args": "bench/fanout_floor.c 1000 4 2 100 10"}
+if found:
+    write, rate, p50, p90, p99, top = found.groups()
+    data.update({"writeMicrosPerSocket": float(write), "deliveriesPerSecond": int(rate),
+                 "latencyMs": {"p50": float(p50), "p90": float(p90), "p99": float(p99), "max": float(top)}})
+else:
+    data.update({"failed": True, "output": line})
+open(path, "w").write(json.dumps(data, sort_keys=True) + "\n")
+PY
+}
+
 # One run of scenario $2 on a fresh system $1, repetition $3.
 run_scenario() { # system scenario rep
     local system=$1 n=$2 rep=$3
@@ -325,6 +363,7 @@ for rep in $(seq "$REPEAT"); do
         for system in $order; do
             run_scenario "$system" "$n" "$rep"
         done
+        if [ "$n" = 4 ]; then run_floor "$rep"; fi
     done
     log "repetition $rep of $REPEAT done after $((SECONDS - MATRIX_T0)) s"
 done
