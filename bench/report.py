@@ -438,6 +438,7 @@ scenarios' results of earlier runs first, and regenerates this page and `bench/l
 | Redis | {machine.get('redis', '?')} |
 | file-descriptor limit | {machine.get('fdLimit', '?')} {('— ' + machine['fdNote']) if machine.get('fdNote') else ''} |
 | load average at the start / end | {machine.get('loadAverage', '?')} / {machine.get('loadAverageAtEnd', '?')} |
+| CPU time taken by the host (steal) during the run | {str(machine['stealPercent']) + ' %' if machine.get('stealPercent') is not None else '?'} |
 
 Load tool, nodes and Redis all share the same 2 cores, so every number here includes the
 contention between them: they are comparisons on one machine, not capacity figures.

@@ -105,8 +105,11 @@ if [[ " $SCENARIOS " == *" 4 "* ]]; then
 fi
 
 mkdir -p "$RESULTS"
-export LOAD_AT_START RUN_STARTED
+export LOAD_AT_START RUN_STARTED CPU_AT_START
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+# The "cpu" line of /proc/stat: its steal column is the time this virtual machine's cores were
+# taken by the host while it wanted them (other guests): the machine's own noise, over the run.
+CPU_AT_START=$(head -1 /proc/stat)
 RUN_STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 MATRIX_T0=$SECONDS
 
@@ -377,6 +380,14 @@ def run(*cmd):
     try: return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip() or subprocess.run(cmd, capture_output=True, text=True, timeout=20).stderr.strip()
     except Exception as e: return f"unavailable: {e}"
 cpu = next((l.split(":",1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+def steal_percent(start, end):
+    # user nice system idle iowait irq softirq steal ...: steal as a share of all the cores' time.
+    try:
+        a, b = [list(map(int, line.split()[1:9])) for line in (start, end)]
+        total = sum(b) - sum(a)
+        return round(100 * (b[7] - a[7]) / total, 1) if total > 0 else None
+    except (ValueError, IndexError):
+        return None
 mem = next((l.split(":",1)[1].strip() for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
 json.dump({
     "cpu": cpu, "cores": os.cpu_count(), "memory": mem, "kernel": platform.release(),
@@ -386,6 +397,7 @@ json.dump({
     "redis": run("redis-server", "--version"),
     "fdLimit": int(fd_limit), "fdNote": fd_note,
     "loadAverage": os.environ.get("LOAD_AT_START", "?"),
+    "stealPercent": steal_percent(os.environ.get("CPU_AT_START", ""), open("/proc/stat").readline()),
     "loadAverageAtEnd": " ".join(open("/proc/loadavg").read().split()[:3]),
     "runStartedAt": os.environ.get("RUN_STARTED", "?"), "repetitions": int(repeat),
     "scenarios": scenarios.split(), "systems": systems.split(), "matrixSeconds": int(seconds),
