@@ -11,7 +11,10 @@ struct RedisPresenceTests {
             var configuration = try testConfiguration(server)
             configuration.livenessInterval = .milliseconds(200)
             var doomedConfiguration = configuration
-            doomedConfiguration.livenessTTL = .milliseconds(800)
+            // Long enough that the doomed node is still listed when the test first looks, on a
+            // machine whose parallel test run is slow (800 ms was not: the first look found it
+            // gone); short enough that it lapses well inside the 10 s the test waits.
+            doomedConfiguration.livenessTTL = .seconds(3)
             doomedConfiguration.nodeName = "doomed"
             // The doomed bus never runs `run(delivering:)`, so nothing refreshes its key: like a
             // node killed right after its connections joined.
