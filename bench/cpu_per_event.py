@@ -3,8 +3,11 @@
 
     python3 bench/cpu_per_event.py --tool .build-bench/release/chorus-bench --chorus .build-bench/release/chorus --scenario s3 --repeat 3
     python3 bench/cpu_per_event.py --tool .build-bench/release/chorus-bench --nchan --scenario s3 --repeat 3
+    gcc -O2 -pthread -o /tmp/minimal_node bench/minimal_node.c -lhiredis
+    python3 bench/cpu_per_event.py --tool .build-bench/release/chorus-bench --minimal /tmp/minimal_node --scenario s3 --repeat 3
 
-Starts redis-server and two nodes (Chorus, or nginx with Nchan from bench/nchan.conf.template) on
+Starts redis-server and two nodes (Chorus, nginx with Nchan from bench/nchan.conf.template, or the
+minimal C node) on
 127.0.0.1, runs chorus-bench with the matrix's flags for the scenario, and reads each process's
 CPU time (utime + stime, /proc) from the moment every subscriber is connected (the tool's
 --ready-file) to the end of the run: microseconds of CPU per published event for node A (which
@@ -64,13 +67,15 @@ def run_once(args, work):
                 conf = conf.replace("@PORT@", str(port)).replace("@REDIS_PORT@", str(redis_port)).replace("@DIR@", directory)
                 open(os.path.join(directory, "nginx.conf"), "w").write(conf)
                 command = ["nginx", "-c", os.path.join(directory, "nginx.conf"), "-p", directory]
+            elif args.minimal:
+                command = [args.minimal, str(port), str(redis_port)]
             else:
                 command = [args.chorus, "serve", "--host", "127.0.0.1", "--port", str(port), "--redis", f"redis://127.0.0.1:{redis_port}",
                            "--heartbeat", "15s", "--max-connections", "15000", "--queue-size", "4096", "--log-level", "warning",
                            "--publisher-key", key]
             procs.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(2)
-        if args.nchan:
+        if args.nchan or args.minimal:
             urls = ["--subscribe-url", f"http://127.0.0.1:{port_a}/sub/{{scope}}", "--subscribe-url", f"http://127.0.0.1:{port_b}/sub/{{scope}}",
                     "--publish-url", f"http://127.0.0.1:{port_a}/pub/{{scope}}", "--publish-format", "raw"]
         else:
@@ -112,11 +117,12 @@ def main():
     parser.add_argument("--tool", required=True)
     parser.add_argument("--chorus")
     parser.add_argument("--nchan", action="store_true")
+    parser.add_argument("--minimal", help="bench/minimal_node.c, compiled")
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="s3")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    if not args.nchan and not args.chorus:
-        parser.error("--chorus BIN or --nchan")
+    if sum(map(bool, (args.nchan, args.chorus, args.minimal))) != 1:
+        parser.error("one of --chorus BIN, --nchan, --minimal BIN")
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for _ in range(args.repeat):

@@ -6,7 +6,9 @@ Usage: bench/report.py RESULTS_DIR BENCHMARKS_MD LATENCY_PNG
 Every scenario has one JSON file per repetition (`<system>-<scenario>.r<N>.json`, written by
 bench/run-matrix.sh); a file without `.r<N>` (older runs) counts as a single repetition. Each cell
 of the results table is the median of the repetitions with their range (min–max); ratios are of
-the medians, and the goal column checks issue 14's goals on the medians.
+the medians, and the goal column checks issue 14's goals on the medians. A third system, the minimal
+node (`bench/minimal_node.c`), is the floor: a goal that it misses as well is marked out of reach on
+this machine.
 
 The analysis paragraphs come from bench/analysis.md (written by a person, kept next to this
 script), because numbers can be generated but explanations cannot.
@@ -22,7 +24,7 @@ from datetime import datetime, timezone
 results_dir, markdown_path, png_path = sys.argv[1:4]
 bench_dir = os.path.dirname(os.path.abspath(__file__))
 
-SYSTEMS = ["chorus", "nchan"]
+SYSTEMS = ["chorus", "nchan", "minimal"]
 
 
 def read_json(path):
@@ -110,18 +112,25 @@ def ratio(c, n):
 
 
 rows = []
-goals = []  # (goal, met: True/False/None)
+goals = []  # (goal, met: True/False/None, the minimal node meets it: True/False/None)
 
 
-def row(scenario, metric, c, n, r="", goal="", met=""):
-    rows.append((scenario, metric, c, n, r, goal, met))
+def row(scenario, metric, c, n, r="", goal="", met="", m=""):
+    rows.append((scenario, metric, c, n, m, r, goal, met))
 
 
-def check(name, ok):
-    goals.append((name, ok))
+def check(name, ok, floor_ok=None):
+    """Records a goal; floor_ok says whether the minimal node meets it (False: out of reach here)."""
+    goals.append((name, ok, floor_ok))
     if ok is None:
         return "—"
-    return "yes" if ok else "**no**"
+    if ok:
+        return "yes"
+    return "**no**; out of reach here: the minimal node misses it too" if floor_ok is False else "**no**"
+
+
+def meets(m, test):
+    return None if m is None else test(m)
 
 
 def loss_cell(system, scenario):
@@ -153,14 +162,14 @@ def no_loss(system, scenario):
 
 
 def metric_rows(key, label, metric, digits=0):
-    c, n = values("chorus", key, metric), values("nchan", key, metric)
-    row("", label, cell(c, digits), cell(n, digits), ratio(median(c), median(n)))
+    c, n, m = (values(system, key, metric) for system in SYSTEMS)
+    row("", label, cell(c, digits), cell(n, digits), ratio(median(c), median(n)), m=cell(m, digits))
     return c, n
 
 
 def loss_row(key, title):
     row("", "loss", loss_cell("chorus", key) or "—", loss_cell("nchan", key) or "—", "", "0",
-        check(f"{title}: loss 0", no_loss("chorus", key)))
+        check(f"{title}: loss 0", no_loss("chorus", key)), m=loss_cell("minimal", key) or "—")
 
 
 # ---------------------------------------------------------------- scenarios 1–3
@@ -168,11 +177,12 @@ for key, title, short, target in [
         ("s1-fanout", "1. fan-out (1 scope, 1,000 subs, 2,000 ev, 64 B, max rate)", "s1", 4),
         ("s2-wide", "2. wide fan-out (1 scope, 10,000 subs, 300 ev)", "s2", 4),
         ("s3-scopes", "3. many scopes (1,000 × 10 subs, 20,000 ev round-robin)", "s3", 2)]:
-    c = values("chorus", key, ("deliveriesPerSecond",))
-    n = values("nchan", key, ("deliveriesPerSecond",))
-    cm, nm = median(c), median(n)
+    c, n, m = (values(system, key, ("deliveriesPerSecond",)) for system in SYSTEMS)
+    cm, nm, mm = median(c), median(n), median(m)
     row(title, "deliveries/s", cell(c), cell(n), ratio(cm, nm), f"≥ {target}× Nchan",
-        check(f"{short} deliveries/s ≥ {target}× Nchan", None if cm is None or nm is None else cm >= target * nm))
+        check(f"{short} deliveries/s ≥ {target}× Nchan", None if cm is None or nm is None else cm >= target * nm,
+              None if nm is None else meets(mm, lambda v: v >= target * nm)),
+        m=cell(m) + (f" ({ratio(mm, nm)} Nchan)" if mm and nm else ""))
     metric_rows(key, "publish rate accepted (events/s)", ("publishRate",))
     metric_rows(key, "latency p50 (ms)", ("latencyMs", "p50"), 1)
     metric_rows(key, "latency p99 (ms)", ("latencyMs", "p99"), 1)
@@ -181,22 +191,23 @@ for key, title, short, target in [
 # ---------------------------------------------------------------- scenario 4
 key = "s4-latency"
 for label, field in [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("max", "max")]:
-    c = values("chorus", key, ("latencyMs", field))
-    n = values("nchan", key, ("latencyMs", field))
-    cm, nm = median(c), median(n)
+    c, n, m = (values(system, key, ("latencyMs", field)) for system in SYSTEMS)
+    cm, nm, mm = median(c), median(n), median(m)
     goal, met = "", ""
     if field == "p99":
         goal = "≤ 5 ms and ≤ 0.5× Nchan"
         met = check("s4 p99 ≤ 5 ms and ≤ 0.5× Nchan",
-                    None if cm is None or nm is None else (cm <= 5 and cm <= 0.5 * nm))
+                    None if cm is None or nm is None else (cm <= 5 and cm <= 0.5 * nm),
+                    None if nm is None else meets(mm, lambda v: v <= 5 and v <= 0.5 * nm))
     row("4. latency, 1,000 subs, 100 ev/s for 10 s" if field == "p50" else "", f"latency {label} (ms)",
-        cell(c, 2), cell(n, 2), ratio(cm, nm), goal, met)
+        cell(c, 2), cell(n, 2), ratio(cm, nm), goal, met,
+        m=cell(m, 2) + (f" ({ratio(mm, nm)} Nchan)" if mm and nm else ""))
 metric_rows(key, "deliveries/s (100,000 offered)", ("deliveriesPerSecond",))
 loss_row(key, "s4")
 floor_p50 = values("floor", key, ("latencyMs", "p50"))
 floor_p99 = values("floor", key, ("latencyMs", "p99"))
 if floor_p99:
-    # Not a system: the kernel's floor for this shape, run after both systems in each repetition.
+    # Not a system: the kernel's floor for this shape, run after the systems in each repetition.
     row("", "the machine's floor, p50 / p99 (ms): `bench/fanout_floor.c`, same shape, right after each repetition",
         f"{cell(floor_p50, 2)} / {cell(floor_p99, 2)}", "", "", "", "")
 
@@ -241,8 +252,9 @@ loss_row("s5-memory", "s5")
 first = True
 for label, field in [("node A (publisher's node)", "nodeACPUSeconds"), ("node B", "nodeBCPUSeconds"),
                      ("redis-server", "redisCPUSeconds")]:
-    c, n = values("chorus", "s6-cpu", (field,)), values("nchan", "s6-cpu", (field,))
-    row("6. CPU seconds during scenario 1" if first else "", label, cell(c, 2), cell(n, 2), ratio(median(c), median(n)))
+    c, n, m = (values(system, "s6-cpu", (field,)) for system in SYSTEMS)
+    row("6. CPU seconds during scenario 1" if first else "", label, cell(c, 2), cell(n, 2), ratio(median(c), median(n)),
+        m=cell(m, 2))
     first = False
 metric_rows("s1-fanout", "chorus-bench itself", ("toolCPUSeconds",), 2)
 metric_rows("s6-cpu", "wall seconds of the run", ("wallSeconds",), 1)
@@ -261,6 +273,7 @@ def median_run(system, key):
     return mid, [r for r in good if r is not mid]
 
 
+NAMES = {"chorus": "Chorus", "nchan": "Nchan", "minimal": "minimal node (C)"}
 plotted = False
 plot_notes = []
 try:
@@ -271,7 +284,7 @@ try:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     for ax, (key, title) in zip(axes, [("s4-latency", "4. steady 100 ev/s, 1,000 subscribers"),
                                        ("s1-fanout", "1. fan-out at max rate, 1,000 subscribers")]):
-        for system, color in [("chorus", "tab:blue"), ("nchan", "tab:orange")]:
+        for system, color in [("chorus", "tab:blue"), ("nchan", "tab:orange"), ("minimal", "tab:gray")]:
             mid, others = median_run(system, key)
             if mid is None:
                 continue
@@ -285,8 +298,8 @@ try:
                 ax.plot(*xy(other), color=color, alpha=0.3, linewidth=1)
             total = len(others) + 1
             ax.plot(*xy(mid), marker="o", linewidth=2, color=color,
-                    label=f"{system.capitalize()} (r{mid['repetition']}, median p99 of {total})" if total > 1
-                    else system.capitalize())
+                    label=f"{NAMES[system]} (r{mid['repetition']}, median p99 of {total})" if total > 1
+                    else NAMES[system])
             plot_notes.append(f"{key} {system}: r{mid['repetition']} of {total}")
             plotted = True
         ax.set_xscale("log")
@@ -299,7 +312,7 @@ try:
         ax.grid(True, which="both", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend()
-    fig.suptitle("Chorus vs Nchan, 2 nodes + Redis each, same load tool (chorus-bench)\n"
+    fig.suptitle("Chorus vs Nchan (and the minimal C node), 2 nodes + Redis each, same load tool (chorus-bench)\n"
                  "bold: the repetition with the median p99; thin: the other repetitions", fontsize=10)
     fig.tight_layout()
     if plotted:
@@ -316,13 +329,14 @@ def commands():
         for key in ["s1-fanout", "s2-wide", "s3-scopes", "s4-latency", "s5-memory"]:
             data = next((r for r in runs(system, key) if r.get("args")), None)
             if data:
-                lines.append(f"{system:6} {key:11} chorus-bench <{system} URLs> {data['args']}")
+                lines.append(f"{system:7} {key:11} chorus-bench <{system} URLs> {data['args']}")
     return "\n".join(lines)
 
 
 def provenance():
     """Which run and how many repetitions each scenario's numbers come from."""
-    lines = ["| scenario | Chorus repetitions | Nchan repetitions | from the run started at |", "|---|---:|---:|---|"]
+    lines = ["| scenario | Chorus repetitions | Nchan repetitions | minimal node repetitions | from the run started at |",
+             "|---|---:|---:|---:|---|"]
     for key in ["s1-fanout", "s2-wide", "s3-scopes", "s4-latency", "s5-memory"]:
         counts, starts = [], set()
         for system in SYSTEMS:
@@ -330,18 +344,23 @@ def provenance():
             failed = sum(1 for r in all_runs if r.get("failed"))
             counts.append(f"{len(all_runs)}" + (f" ({failed} failed)" if failed else "") if all_runs else "—")
             starts.update(r.get("runStartedAt", "unknown") for r in all_runs)
-        lines.append(f"| {key} | {counts[0]} | {counts[1]} | {', '.join(sorted(starts)) or '—'} |")
+        lines.append(f"| {key} | {' | '.join(counts)} | {', '.join(sorted(starts)) or '—'} |")
     return "\n".join(lines)
 
 
 def goal_summary():
-    missed = [name for name, ok in goals if ok is False]
-    unknown = [name for name, ok in goals if ok is None]
+    missed = [name for name, ok, _ in goals if ok is False]
+    out_of_reach = [name for name, ok, floor_ok in goals if ok is False and floor_ok is False]
+    unknown = [name for name, ok, _ in goals if ok is None]
     if not missed and not unknown:
         return f"**Every issue-14 goal is met** ({len(goals)} of {len(goals)}, on the medians)."
     parts = []
     if missed:
         parts.append(f"**Not met ({len(missed)} of {len(goals)}):** " + "; ".join(missed) + ".")
+    if out_of_reach:
+        parts.append(f"**Out of reach on this machine ({len(out_of_reach)} of those):** " + "; ".join(out_of_reach)
+                     + ": the minimal node (`bench/minimal_node.c`, the least a node of this architecture must do)"
+                     " misses them too, in the same run with the same tool.")
     if unknown:
         parts.append("Not measured in these results: " + "; ".join(unknown) + ".")
     return " ".join(parts)
@@ -351,8 +370,8 @@ analysis_path = os.path.join(bench_dir, "analysis.md")
 analysis = open(analysis_path).read().strip() if os.path.exists(analysis_path) else "_No analysis written yet._"
 
 generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-table = ["| scenario | metric | Chorus | Nchan | Chorus / Nchan | goal | met |",
-         "|---|---|---:|---:|---:|---|---|"]
+table = ["| scenario | metric | Chorus | Nchan | minimal node (C) | Chorus / Nchan | goal | met |",
+         "|---|---|---:|---:|---:|---:|---|---|"]
 for r in rows:
     table.append("| " + " | ".join(str(x) for x in r) + " |")
 
@@ -370,13 +389,13 @@ edit `bench/analysis.md` or the scripts and rerun._
 ## Reproduce
 
 ```sh
-bench/run-matrix.sh                    # all scenarios, both systems, 3 repetitions each
+bench/run-matrix.sh                    # all scenarios, all systems, 3 repetitions each
 REPEAT=5 bench/run-matrix.sh           # more repetitions
 SCENARIOS="1 4" bench/run-matrix.sh    # a subset
 ```
 
-One repetition of all five scenarios for both systems takes about 5 minutes here (each run starts
-and stops its own Redis and nodes), so the default three take about 15.
+One repetition of all five scenarios for the three systems takes about 7 minutes here (each run starts
+and stops its own Redis and nodes), so the default three take about 20.
 {last_run}
 
 The script installs what is missing (`nginx`, `libnginx-mod-nchan`, `redis-server` with apt,
@@ -390,12 +409,13 @@ scenarios' results of earlier runs first, and regenerates this page and `bench/l
 ## Method
 
 - **Repetitions**: every scenario runs `REPEAT` times (default 3) per system. Repetitions are the
-  outer loop and the two systems alternate inside it (repetition 1: Chorus s1, Nchan s1, Chorus s2,
-  …; repetition 2: Nchan first), so load from other work on the machine hits both alike. Each run
+  outer loop and the systems alternate inside it (repetition 1: Chorus s1, Nchan s1, minimal s1,
+  Chorus s2, …; repetition 2: the reverse order), so load from other work on the machine hits all
+  alike. Each run
   gets a fresh Redis and fresh nodes. The table shows the **median** of the repetitions and, in
   parentheses, their **range** (min–max); ratios are of the medians, and the goals are checked on
   the medians. Loss counts every repetition.
-- **One load tool for both systems**: `chorus-bench` (`Sources/chorus-bench`, `Sources/ChorusBench`),
+- **One load tool for every system**: `chorus-bench` (`Sources/chorus-bench`, `Sources/ChorusBench`),
   a SwiftNIO program: one channel per SSE subscriber with a hand-written HTTP/1.1 response parser
   (chunked or not) and a byte scanner for `data:` lines, TCP_NODELAY on every socket, per-event-loop
   counters and HdrHistograms merged at the end (no lock per event). Event data is
@@ -408,6 +428,13 @@ scenarios' results of earlier runs first, and regenerates this page and `bench/l
   Chorus: `chorus serve --redis … --queue-size 4096 --max-connections 15000` (a publisher key
   when the node supports one). Nchan: nginx with `nchan_redis_server` upstream,
   `nchan_subscriber eventsource`, `worker_processes auto` (see `bench/nchan.conf.template`).
+- **The minimal node** (`bench/minimal_node.c`, scenarios 1–4, same topology, same tool, same URLs
+  as Nchan's): the least a node of this architecture must do, in C and nothing else. Each node
+  keeps one SUBSCRIBE connection on a thread of its own, frames each event once and hands it to its
+  loops (one per core: epoll, `SO_REUSEPORT`, a scope index per loop, one `write` per socket per
+  drain); a publish is one blocking `PUBLISH` from the loop that read it, answered after Redis's
+  reply. No ids, replay, auth, heartbeats, limits, logs or metrics. What it reaches is the floor
+  for every system on this machine with this tool: a goal it misses as well is out of reach here.
 - **Publishing**: 8 keep-alive connections (4 in scenario 4), one request in flight each, one event
   per request (`POST /publish` JSON for Chorus, `POST /pub/<scope>` raw body for Nchan).
 - **Memory**: VmRSS of each node process (nginx: master + workers) before and 5 s after 10,000
@@ -476,7 +503,7 @@ other repetitions._
 chorus-json --publish-header 'Authorization: Bearer <key>'` (the header only when `chorus serve` has
 `--publisher-key`); `<nchan URLs>` is `--subscribe-url 'http://127.0.0.1:A/sub/{{scope}}'
 --subscribe-url 'http://127.0.0.1:B/sub/{{scope}}' --publish-url 'http://127.0.0.1:A/pub/{{scope}}'
---publish-format raw`. Every run adds `--json --no-progress --label <system>-<scenario>`.
+--publish-format raw`; `<minimal URLs>` are the same as Nchan's. Every run adds `--json --no-progress --label <system>-<scenario>`.
 
 ```
 {commands()}

@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
 # Runs the benchmark matrix for Chorus and Nchan with the same load tool (chorus-bench), each
 # scenario REPEAT times per system, then regenerates BENCHMARKS.md and bench/latency.png from the
-# medians and ranges of the repetitions.
+# medians and ranges of the repetitions. A third system, `minimal` (bench/minimal_node.c: the least a
+# node of this architecture must do, in C, with no product around it), runs scenarios 1 to 4 in the
+# same topology with the same tool: the floor any broadcaster stands on here, so that a goal it
+# cannot reach either is shown out of reach by measurement.
 #
-#   bench/run-matrix.sh                      # every scenario, both systems, 3 repetitions
+#   bench/run-matrix.sh                      # every scenario, every system, 3 repetitions
 #   REPEAT=5 bench/run-matrix.sh             # more repetitions
 #   SCENARIOS="1 4" bench/run-matrix.sh      # a subset (1 fan-out, 2 wide, 3 scopes, 4 latency, 5 memory; 6 CPU rides on 1)
-#   SYSTEMS=chorus bench/run-matrix.sh       # one system
+#   SYSTEMS=chorus bench/run-matrix.sh       # one system (default: chorus nchan minimal)
 #   CHORUS_BIN=… BENCH_BIN=… bench/run-matrix.sh   # prebuilt release binaries instead of building
 #
 # Every run of a scenario gets a fresh system: 1 redis-server + 2 nodes on 127.0.0.1, publisher on
 # node A, subscribers split over both nodes; it is stopped before the next run. Repetitions are the
 # outer loop and the systems alternate within each (repetition 1: chorus s1, nchan s1, chorus s2, …;
-# repetition 2: nchan s1, chorus s1, …), so drift on the machine hits both systems alike. Each run
+# repetition 2: nchan s1, chorus s1, …), so drift on the machine hits all systems alike. Each run
 # keeps its raw JSON as bench/results/<system>-<scenario>.r<N>.json; the selected scenarios' files
 # from earlier runs are removed first. Everything listens on loopback only, every step is bounded
 # by `timeout`, and the script stops exactly the processes it started (by PID), however it ends.
 #
 # With scenario 4, each repetition also runs the kernel's floor for its shape (bench/fanout_floor.c:
 # write(2) to 1,000 loopback sockets from 4 threads, epoll readers, 100 events/s, 10 s; no server, no
-# HTTP, no Redis) right after both systems, as bench/results/floor-s4-latency.r<N>.json: what no
+# HTTP, no Redis) right after the systems, as bench/results/floor-s4-latency.r<N>.json: what no
 # server can beat on the machine as it was at that moment.
 set -euo pipefail
 
@@ -27,7 +30,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_DIR=$ROOT/bench
 RESULTS=$BENCH_DIR/results
 SCENARIOS=${SCENARIOS:-"1 2 3 4 5"}
-SYSTEMS=${SYSTEMS:-"chorus nchan"}
+SYSTEMS=${SYSTEMS:-"chorus nchan minimal"}
 REPEAT=${REPEAT:-3}
 SCRATCH=${SCRATCH:-$ROOT/.build-bench}
 STEP_TIMEOUT=${STEP_TIMEOUT:-300}
@@ -39,7 +42,7 @@ die() { log "$*"; exit 2; }
 
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, not '$REPEAT'"
 for n in $SCENARIOS; do case $n in 1|2|3|4|5) ;; *) die "unknown scenario '$n' (1 to 5; 6 rides on 1)";; esac; done
-for system in $SYSTEMS; do case $system in chorus|nchan) ;; *) die "unknown system '$system'";; esac; done
+for system in $SYSTEMS; do case $system in chorus|nchan|minimal) ;; *) die "unknown system '$system'";; esac; done
 
 cleanup() {
     local pid
@@ -61,6 +64,8 @@ need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v nginx >/dev/null || need_apt+=(nginx)
 [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] || need_apt+=(libnginx-mod-nchan)
+command -v gcc >/dev/null || need_apt+=(gcc)
+[ -f /usr/include/hiredis/hiredis.h ] || need_apt+=(libhiredis-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
     log "installing ${need_apt[*]}"
     timeout 60 apt-cache policy "${need_apt[@]}" | grep -q Candidate || timeout 600 apt-get update
@@ -102,6 +107,13 @@ if [[ " $SCENARIOS " == *" 4 "* ]]; then
     else
         log "no floor for scenario 4: bench/fanout_floor.c did not compile ($(head -1 "$WORK/build-floor.log"))"
     fi
+fi
+
+MINIMAL=""
+if [[ " $SYSTEMS " == *" minimal "* ]]; then
+    timeout 120 gcc -O2 -pthread -o "$WORK/minimal_node" "$BENCH_DIR/minimal_node.c" -lhiredis 2>"$WORK/build-minimal.log" \
+        || { cat "$WORK/build-minimal.log"; die "bench/minimal_node.c did not compile"; }
+    MINIMAL=$WORK/minimal_node
 fi
 
 mkdir -p "$RESULTS"
@@ -201,6 +213,13 @@ start_nchan_node() { # port redis_port
     wait_http "http://127.0.0.1:$1/healthz" 30
 }
 
+start_minimal_node() { # port redis_port
+    "$MINIMAL" "$1" "$2" >"$WORK/minimal-$1.log" 2>&1 &
+    STARTED_PIDS+=($!)
+    NODE_PID=$!
+    wait_http "http://127.0.0.1:$1/healthz" 30
+}
+
 # Starts Redis and two nodes of $1; sets PORT_A PORT_B NODE_A NODE_B REDIS_PID and the bench URL flags.
 start_system() {
     local system=$1 redis_port
@@ -214,8 +233,10 @@ start_system() {
                    --publish-url "http://127.0.0.1:$PORT_A/publish" --publish-format chorus-json)
         [ -n "$PUBLISHER_KEY" ] && URL_FLAGS+=(--publish-header "Authorization: Bearer $PUBLISHER_KEY")
     else
-        start_nchan_node "$PORT_A" "$redis_port"; NODE_A=$NODE_PID
-        start_nchan_node "$PORT_B" "$redis_port"; NODE_B=$NODE_PID
+        local start=start_nchan_node
+        [ "$system" = minimal ] && start=start_minimal_node
+        $start "$PORT_A" "$redis_port"; NODE_A=$NODE_PID
+        $start "$PORT_B" "$redis_port"; NODE_B=$NODE_PID
         URL_FLAGS=(--subscribe-url "http://127.0.0.1:$PORT_A/sub/{scope}"
                    --subscribe-url "http://127.0.0.1:$PORT_B/sub/{scope}"
                    --publish-url "http://127.0.0.1:$PORT_A/pub/{scope}" --publish-format raw)
@@ -309,6 +330,8 @@ PY
 run_scenario() { # system scenario rep
     local system=$1 n=$2 rep=$3
     local t_start=$SECONDS
+    # The minimal node is a floor for time, not for memory: it keeps no state worth measuring.
+    [ "$system" = minimal ] && [ "$n" = 5 ] && return 0
     start_system "$system"
     case $n in
     5)  # 5. memory: RSS per idle connection at 10,000 connections (5,000 per node), and the
