@@ -7,10 +7,13 @@
  *
  * What it does, and nothing more:
  *   GET  /sub/SCOPE   answers 200 text/event-stream and keeps the connection as a stream of SCOPE
- *   POST /pub/SCOPE   PUBLISHes "SCOPE\n" + body on one Redis channel, answers 200 after Redis's
- *                     reply (the publish outcome is known, as with Chorus), keep-alive
+ *   POST /pub/SCOPE   runs one script in Redis that appends the event to a capped history stream
+ *                     (XADD … MAXLEN ~ 10000: what replay after Last-Event-ID on any node needs;
+ *                     Nchan keeps its messages in Redis too) and PUBLISHes "ID\nSCOPE\nBODY" on one
+ *                     channel; answers 200 after Redis's reply (the publish outcome is known, as
+ *                     with Chorus), keep-alive
  *   GET  /healthz     200
- * One thread holds a SUBSCRIBE connection; each message is framed once ("data: BODY\n\n") and
+ * One thread holds a SUBSCRIBE connection; each message is framed once ("id: ID\ndata: BODY\n\n") and
  * handed to every loop (mutex-guarded queue + eventfd). LOOPS threads each own their connections
  * (SO_REUSEPORT, epoll, edge-free level-triggered) and their own scope index (no locks), and write
  * everything a drain has for a socket in one write(2). Publishes are sent from the loop that read
@@ -46,6 +49,10 @@
 #define OUT_LIMIT (4 << 20)
 #define SCOPE_BUCKETS (1 << 16)
 #define MAX_LOOPS 16
+/* KEYS: stream, channel. ARGV: "SCOPE\nBODY". Returns the event's id. */
+#define PUBLISH_SCRIPT \
+    "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', 10000, '*', 'd', ARGV[1]) " \
+    "redis.call('PUBLISH', KEYS[2], id .. '\\n' .. ARGV[1]) return id"
 
 /* One framed event, shared by every loop that writes it; the last loop to finish frees it. */
 typedef struct message {
@@ -83,6 +90,7 @@ static int port, redis_port, loop_count;
 static loop loops[MAX_LOOPS];
 static connection *connections[MAX_FD];
 static volatile sig_atomic_t stopping;
+static char script_sha[41];
 
 static uint32_t hash(const char *s, size_t n) {
     uint32_t h = 2166136261u;
@@ -181,8 +189,9 @@ static int handle(loop *l, connection *c, const char *method, const char *path, 
         memcpy(payload, path + 5, scope_len);
         payload[scope_len] = '\n';
         memcpy(payload + scope_len + 1, body, body_len);
-        redisReply *reply = redisCommand(l->redis, "PUBLISH " CHANNEL " %b", payload, scope_len + 1 + body_len);
-        int ok = reply && reply->type == REDIS_REPLY_INTEGER;
+        redisReply *reply = redisCommand(l->redis, "EVALSHA %s 2 " CHANNEL ":history " CHANNEL " %b",
+                                         script_sha, payload, scope_len + 1 + body_len);
+        int ok = reply && reply->type == REDIS_REPLY_STRING;
         if (reply) freeReplyObject(reply);
         respond(c, ok ? "200 OK" : "503 Service Unavailable", ok ? "" : "redis");
         return 0;
@@ -297,18 +306,22 @@ static void *subscriber_main(void *arg) {
         redisReply *reply;
         if (redisGetReply(redis, (void **)&reply) != REDIS_OK) { fprintf(stderr, "subscriber: %s\n", redis->errstr); exit(1); }
         if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 && strcmp(reply->element[0]->str, "message") == 0) {
-            const char *payload = reply->element[2]->str;
-            size_t len = reply->element[2]->len;
-            const char *newline = memchr(payload, '\n', len);
-            if (newline) {
-                size_t data_len = len - (newline + 1 - payload);
+            const char *id = reply->element[2]->str, *end = id + reply->element[2]->len;
+            const char *id_end = memchr(id, '\n', end - id);
+            const char *scope = id_end ? id_end + 1 : NULL;
+            const char *scope_end = scope ? memchr(scope, '\n', end - scope) : NULL;
+            if (scope_end) {
+                const char *data = scope_end + 1;
+                size_t id_len = id_end - id, data_len = end - data;
                 message *m = calloc(1, sizeof *m);
-                m->scope = strndup(payload, newline - payload);
-                m->frame = malloc(data_len + 8);
-                memcpy(m->frame, "data: ", 6);
-                memcpy(m->frame + 6, newline + 1, data_len);
-                memcpy(m->frame + 6 + data_len, "\n\n", 2);
-                m->frame_len = data_len + 8;
+                m->scope = strndup(scope, scope_end - scope);
+                m->frame = malloc(id_len + data_len + 13);
+                memcpy(m->frame, "id: ", 4);
+                memcpy(m->frame + 4, id, id_len);
+                memcpy(m->frame + 4 + id_len, "\ndata: ", 7);
+                memcpy(m->frame + 11 + id_len, data, data_len);
+                memcpy(m->frame + 11 + id_len + data_len, "\n\n", 2);
+                m->frame_len = id_len + data_len + 13;
                 atomic_init(&m->references, loop_count);
                 for (int i = 0; i < loop_count; i++) {
                     loop *l = &loops[i];
@@ -368,6 +381,10 @@ int main(int argc, char **argv) {
         ev.data.fd = l->wake;
         epoll_ctl(l->epoll, EPOLL_CTL_ADD, l->wake, &ev);
     }
+    redisReply *loaded = redisCommand(loops[0].redis, "SCRIPT LOAD %s", PUBLISH_SCRIPT);
+    if (!loaded || loaded->type != REDIS_REPLY_STRING || loaded->len != 40) { fprintf(stderr, "script load failed\n"); return 1; }
+    memcpy(script_sha, loaded->str, 40);
+    freeReplyObject(loaded);
     redisContext *sub = connect_redis();
     redisReply *reply = redisCommand(sub, "SUBSCRIBE " CHANNEL);
     if (!reply) { fprintf(stderr, "subscribe: %s\n", sub->errstr); return 1; }

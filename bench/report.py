@@ -430,11 +430,13 @@ scenarios' results of earlier runs first, and regenerates this page and `bench/l
   `nchan_subscriber eventsource`, `worker_processes auto` (see `bench/nchan.conf.template`).
 - **The minimal node** (`bench/minimal_node.c`, scenarios 1–4, same topology, same tool, same URLs
   as Nchan's): the least a node of this architecture must do, in C and nothing else. Each node
-  keeps one SUBSCRIBE connection on a thread of its own, frames each event once and hands it to its
-  loops (one per core: epoll, `SO_REUSEPORT`, a scope index per loop, one `write` per socket per
-  drain); a publish is one blocking `PUBLISH` from the loop that read it, answered after Redis's
-  reply. No ids, replay, auth, heartbeats, limits, logs or metrics. What it reaches is the floor
-  for every system on this machine with this tool: a goal it misses as well is out of reach here.
+  keeps one SUBSCRIBE connection on a thread of its own, frames each event once (`id:` and `data:`)
+  and hands it to its loops (one per core: epoll, `SO_REUSEPORT`, a scope index per loop, one
+  `write` per socket per drain); a publish is one blocking `EVALSHA` from the loop that read it (a
+  script that appends the event to a capped Redis stream, which replay on any node needs — Nchan
+  keeps its messages in Redis too — and publishes it with its id), answered after Redis's reply.
+  No replay endpoint, auth, heartbeats, limits, logs or metrics. What it reaches is the floor for
+  every system on this machine with this tool: a goal it misses as well is out of reach here.
 - **Publishing**: 8 keep-alive connections (4 in scenario 4), one request in flight each, one event
   per request (`POST /publish` JSON for Chorus, `POST /pub/<scope>` raw body for Nchan).
 - **Memory**: VmRSS of each node process (nginx: master + workers) before and 5 s after 10,000
