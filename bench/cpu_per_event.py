@@ -25,9 +25,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIOS = {
-    "s1": "-n 1000 --scopes 1 -e 2000",
-    "s2": "-n 10000 --scopes 1 -e 300 --drain-timeout 30",
-    "s3": "-n 10000 --scopes 1000 -e 20000 --drain-timeout 30",
+    "s1": "-n 1000 --scopes 1 -e 2000 --publishers 8",
+    "s2": "-n 10000 --scopes 1 -e 300 --drain-timeout 30 --publishers 8",
+    "s3": "-n 10000 --scopes 1000 -e 20000 --drain-timeout 30 --publishers 8",
+    "s4": "-n 1000 --scopes 1 -e 1000 --rate 100 --publishers 4",
 }
 
 
@@ -84,7 +85,7 @@ def run_once(args, work):
                     "--publish-header", f"Authorization: Bearer {key}"]
         ready = os.path.join(work, f"ready-{time.monotonic_ns()}")
         tool = subprocess.Popen([args.tool] + urls + SCENARIOS[args.scenario].split() +
-                                ["--payload", "64", "--publishers", "8", "--json", "--no-progress", "--ready-file", ready],
+                                ["--payload", "64", "--json", "--no-progress", "--ready-file", ready],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         procs.append(tool)
         groups = {"nodeA": family(procs[1].pid), "nodeB": family(procs[2].pid), "redis": [procs[0].pid], "tool": [tool.pid]}

@@ -224,10 +224,10 @@ start_minimal_node() { # port redis_port
 start_system() {
     local system=$1 redis_port
     redis_port=$(free_port); PORT_A=$(free_port); PORT_B=$(free_port)
-    start_redis "$redis_port"
+    start_redis "$redis_port" || return 1
     if [ "$system" = chorus ]; then
-        start_chorus_node "$PORT_A" "$redis_port"; NODE_A=$NODE_PID
-        start_chorus_node "$PORT_B" "$redis_port"; NODE_B=$NODE_PID
+        start_chorus_node "$PORT_A" "$redis_port" || return 1; NODE_A=$NODE_PID
+        start_chorus_node "$PORT_B" "$redis_port" || return 1; NODE_B=$NODE_PID
         URL_FLAGS=(--subscribe-url "http://127.0.0.1:$PORT_A/events?scope={scope}"
                    --subscribe-url "http://127.0.0.1:$PORT_B/events?scope={scope}"
                    --publish-url "http://127.0.0.1:$PORT_A/publish" --publish-format chorus-json)
@@ -235,8 +235,8 @@ start_system() {
     else
         local start=start_nchan_node
         [ "$system" = minimal ] && start=start_minimal_node
-        $start "$PORT_A" "$redis_port"; NODE_A=$NODE_PID
-        $start "$PORT_B" "$redis_port"; NODE_B=$NODE_PID
+        $start "$PORT_A" "$redis_port" || return 1; NODE_A=$NODE_PID
+        $start "$PORT_B" "$redis_port" || return 1; NODE_B=$NODE_PID
         URL_FLAGS=(--subscribe-url "http://127.0.0.1:$PORT_A/sub/{scope}"
                    --subscribe-url "http://127.0.0.1:$PORT_B/sub/{scope}"
                    --publish-url "http://127.0.0.1:$PORT_A/pub/{scope}" --publish-format raw)
@@ -332,7 +332,16 @@ run_scenario() { # system scenario rep
     local t_start=$SECONDS
     # The minimal node is a floor for time, not for memory: it keeps no state worth measuring.
     [ "$system" = minimal ] && [ "$n" = 5 ] && return 0
-    start_system "$system"
+    # A port that free_port found free can be taken before a node binds it (the tool's thousands of
+    # client sockets use the same ephemeral range): then the system starts again on other ports.
+    local attempt
+    for attempt in 1 2 3; do
+        start_system "$system" && break
+        cleanup
+        [ "$attempt" = 3 ] && die "$system did not start in 3 attempts (logs in $WORK)"
+        log "$system did not start (attempt $attempt of 3); again on other ports"
+        sleep 1
+    done
     case $n in
     5)  # 5. memory: RSS per idle connection at 10,000 connections (5,000 per node), and the
         # kernel's TCP memory (socket buffers, not in any RSS) before and after.
