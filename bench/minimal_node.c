@@ -15,13 +15,13 @@
  *   GET  /healthz     200
  * One thread holds a SUBSCRIBE connection; each message is framed once ("id: ID\ndata: BODY\n\n") and
  * handed to every loop (mutex-guarded queue + eventfd). LOOPS threads each own their connections
- * (SO_REUSEPORT, epoll, edge-free level-triggered) and their own scope index (no locks), and write
+ * (SO_REUSEPORT, level-triggered epoll) and their own scope index (no locks), and write
  * everything a drain has for a socket in one write(2). Publishes are sent from the loop that read
  * them, blocking on its own Redis connection (no thread hop).
  *
- * What it leaves out is exactly what makes a product: auth, ids, replay, heartbeats, presence,
- * slow-client policy, limits, logs, metrics. It trusts its input (loopback, the load tool): bodies
- * up to 8 kB, scopes without newlines. A socket that cannot take a write is closed (counted as loss
+ * What it leaves out is exactly what makes a product: auth, a replay endpoint, heartbeats,
+ * presence, audiences, slow-client policy, limits, logs, metrics. It trusts its input (loopback,
+ * the load tool): requests up to 16 kB, scopes without newlines. A socket that cannot take a write is closed (counted as loss
  * by the tool, never hidden). Loopback only; stops on SIGTERM/SIGINT.
  */
 #define _GNU_SOURCE
