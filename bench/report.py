@@ -7,8 +7,8 @@ Every scenario has one JSON file per repetition (`<system>-<scenario>.r<N>.json`
 bench/run-matrix.sh); a file without `.r<N>` (older runs) counts as a single repetition. Each cell
 of the results table is the median of the repetitions with their range (min–max); ratios are of
 the medians, and the goal column checks issue 14's goals on the medians. A third system, the minimal
-node (`bench/minimal_node.c`), is the floor: a goal that it misses as well is marked out of reach on
-this machine.
+node (`bench/minimal_node.c`), is the floor for scenarios 3 and 4: a goal there that it misses as
+well is marked out of reach on this machine.
 
 The analysis paragraphs come from bench/analysis.md (written by a person, kept next to this
 script), because numbers can be generated but explanations cannot.
@@ -184,7 +184,8 @@ for key, title, short, target in [
     cm, nm, mm = median(c), median(n), median(m)
     row(title, "deliveries/s", cell(c), cell(n), ratio(cm, nm), f"≥ {target}× Nchan",
         check(f"{short} deliveries/s ≥ {target}× Nchan", None if cm is None or nm is None else cm >= target * nm,
-              None if nm is None else meets(mm, lambda v: v >= target * nm),
+              # The minimal node is a floor only where batching cannot help (s3), not under overload.
+              None if nm is None or short != "s3" else meets(mm, lambda v: v >= target * nm),
               f"its rate is {mm / nm:.2f}× Nchan's" if mm and nm else ""),
         m=cell(m) + (f" ({ratio(mm, nm)} Nchan)" if mm and nm else ""))
     metric_rows(key, "publish rate accepted (events/s)", ("publishRate",))
@@ -420,10 +421,9 @@ scenarios' results of earlier runs first, and regenerates this page and `bench/l
 - **Repetitions**: every scenario runs `REPEAT` times (default 3) per system. Repetitions are the
   outer loop and the systems alternate inside it (repetition 1: Chorus s1, Nchan s1, minimal s1,
   Chorus s2, …; repetition 2: the reverse order), so load from other work on the machine hits all
-  alike. Each run
-  gets a fresh Redis and fresh nodes. The table shows the **median** of the repetitions and, in
-  parentheses, their **range** (min–max); ratios are of the medians, and the goals are checked on
-  the medians. Loss counts every repetition.
+  alike. Each run gets a fresh Redis and fresh nodes. The table shows the **median** of the
+  repetitions and, in parentheses, their **range** (min–max); ratios are of the medians, and the
+  goals are checked on the medians. Loss counts every repetition.
 - **One load tool for every system**: `chorus-bench` (`Sources/chorus-bench`, `Sources/ChorusBench`),
   a SwiftNIO program: one channel per SSE subscriber with a hand-written HTTP/1.1 response parser
   (chunked or not) and a byte scanner for `data:` lines, TCP_NODELAY on every socket, per-event-loop
@@ -444,8 +444,11 @@ scenarios' results of earlier runs first, and regenerates this page and `bench/l
   `write` per socket per drain); a publish is one blocking `EVALSHA` from the loop that read it (a
   script that appends the event to a capped Redis stream, which replay on any node needs — Nchan
   keeps its messages in Redis too — and publishes it with its id), answered after Redis's reply.
-  No replay endpoint, auth, heartbeats, limits, logs or metrics. What it reaches is the floor for
-  every system on this machine with this tool: a goal it misses as well is out of reach here.
+  No replay endpoint, auth, heartbeats, limits, logs or metrics. Where batching cannot help
+  (scenario 3: every subscriber gets one event per drain; scenario 4: a fixed rate) what it reaches
+  is the floor for every system on this machine with this tool, and a goal it misses as well is
+  marked out of reach. It does not pace itself under overload, so in scenarios 1 and 2 it is no
+  ceiling (Chorus's paced loops put many events in one write there).
 - **Publishing**: 8 keep-alive connections (4 in scenario 4), one request in flight each, one event
   per request (`POST /publish` JSON for Chorus, `POST /pub/<scope>` raw body for Nchan).
 - **Memory**: VmRSS of each node process (nginx: master + workers) before and 5 s after 10,000

@@ -3,8 +3,8 @@
 # scenario REPEAT times per system, then regenerates BENCHMARKS.md and bench/latency.png from the
 # medians and ranges of the repetitions. A third system, `minimal` (bench/minimal_node.c: the least a
 # node of this architecture must do, in C, with no product around it), runs scenarios 1 to 4 in the
-# same topology with the same tool: the floor any broadcaster stands on here, so that a goal it
-# cannot reach either is shown out of reach by measurement.
+# same topology with the same tool: where batching cannot help (scenarios 3 and 4), the floor any
+# broadcaster stands on here, so that a goal it cannot reach either is shown out of reach.
 #
 #   bench/run-matrix.sh                      # every scenario, every system, 3 repetitions
 #   REPEAT=5 bench/run-matrix.sh             # more repetitions
@@ -14,8 +14,8 @@
 #
 # Every run of a scenario gets a fresh system: 1 redis-server + 2 nodes on 127.0.0.1, publisher on
 # node A, subscribers split over both nodes; it is stopped before the next run. Repetitions are the
-# outer loop and the systems alternate within each (repetition 1: chorus s1, nchan s1, chorus s2, …;
-# repetition 2: nchan s1, chorus s1, …), so drift on the machine hits all systems alike. Each run
+# outer loop and the systems alternate within each (repetition 1: chorus s1, nchan s1, minimal s1,
+# chorus s2, …; repetition 2: the reverse order), so drift on the machine hits all systems alike. Each run
 # keeps its raw JSON as bench/results/<system>-<scenario>.r<N>.json; the selected scenarios' files
 # from earlier runs are removed first. Everything listens on loopback only, every step is bounded
 # by `timeout`, and the script stops exactly the processes it started (by PID), however it ends.
