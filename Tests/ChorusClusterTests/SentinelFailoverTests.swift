@@ -7,7 +7,8 @@ import Testing
 /// Two nodes joined through Sentinel (`redis+sentinel://…`) with `--redis-replicas-ack 1`; the
 /// primary is SIGKILLed while events are published. The Sentinels promote the replica, both nodes
 /// follow by themselves, and every publish that got `202` reaches every subscriber exactly once,
-/// in order.
+/// in order (an attempt whose outcome was unknown may arrive as well, under its own id: see the
+/// test).
 @Suite("Sentinel failover", .serialized)
 struct SentinelFailoverTests {
     final class Publisher: Sendable {
@@ -100,12 +101,24 @@ struct SentinelFailoverTests {
                 let ids = received.map(\.1)
                 #expect(Set(ids).count == ids.count, "no duplicates")
                 #expect(ids == ids.sorted { EventID($0)! < EventID($1)! }, "in order")
-                let byData = Dictionary(received, uniquingKeysWith: { first, _ in first })
-                let lost = accepted.filter { byData[$0.data] != $0.id }
+                let deliveredIDs = Set(ids)
+                let lost = accepted.filter { !deliveredIDs.contains($0.id) }
                 if replicasAck > 0 {
                     #expect(lost.isEmpty, "accepted but never delivered: \(lost.map(\.data))")
                     #expect(resets == 0, "the new primary had every delivered event: no reset")
-                    #expect(received.count == accepted.count, "exactly the accepted events: \(received.count) for \(accepted.count)")
+                    // Besides the accepted events, a subscriber may have an earlier attempt of one:
+                    // the dying primary ran its script and delivered it, but died before the
+                    // replica had it (so the publisher was told `outcome-unknown`, or got no
+                    // answer), and the idempotency record died with it, so the retry published the
+                    // event again under a new id. Nothing else.
+                    let acceptedIDs = Set(accepted.map(\.id))
+                    let extra = received.filter { !acceptedIDs.contains($0.1) }
+                    let unknownOutcomes = answers.filter { $0.key == "503 outcome-unknown" || $0.key.hasPrefix("0 ") }.map(\.value).reduce(0, +)
+                    #expect(extra.allSatisfy { event in accepted.contains { $0.data == event.0 } }, "only earlier attempts of accepted events: \(extra)")
+                    #expect(extra.count <= unknownOutcomes, "at most one per attempt whose outcome was unknown (\(unknownOutcomes)): \(extra)")
+                    if !extra.isEmpty {
+                        print("sentinel failover with --redis-replicas-ack 1: \(extra.count) earlier attempt(s) delivered besides the 80 accepted events (\(extra.map(\.0))), \(unknownOutcomes) unknown outcome(s)")
+                    }
                 } else {
                     print("sentinel failover with --redis-replicas-ack 0: \(lost.count) of \(accepted.count) accepted events lost (\(lost.map(\.data))), \(resets) reset(s)")
                 }
