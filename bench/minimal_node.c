@@ -77,7 +77,7 @@ typedef struct connection {
 } connection;
 
 typedef struct loop {
-    int index, epoll, listener, wake;
+    int epoll, listener, wake;
     pthread_mutex_t lock;
     message **queue, **spare;    /* queued by the subscriber thread; the drain swaps the two */
     int queue_len, queue_cap, spare_cap;
@@ -364,7 +364,6 @@ int main(int argc, char **argv) {
     pthread_t threads[MAX_LOOPS], subscriber;
     for (int i = 0; i < loop_count; i++) {
         loop *l = &loops[i];
-        l->index = i;
         l->epoll = epoll_create1(0);
         l->wake = eventfd(0, EFD_NONBLOCK);
         l->dirty = malloc(MAX_FD * sizeof *l->dirty);

@@ -136,6 +136,11 @@ def meets(m, test):
     return None if m is None else test(m)
 
 
+def minimal_cell(m, mm, nm, digits=0):
+    """The minimal node's cell for a goal's metric, with its ratio to Nchan's median."""
+    return cell(m, digits) + (f" ({ratio(mm, nm)} Nchan)" if mm and nm else "")
+
+
 def loss_cell(system, scenario):
     all_runs = runs(system, scenario)
     if not all_runs:
@@ -187,7 +192,7 @@ for key, title, short, target in [
               # The minimal node is a floor only where batching cannot help (s3), not under overload.
               None if nm is None or short != "s3" else meets(mm, lambda v: v >= target * nm),
               f"its rate is {mm / nm:.2f}× Nchan's" if mm and nm else ""),
-        m=cell(m) + (f" ({ratio(mm, nm)} Nchan)" if mm and nm else ""))
+        m=minimal_cell(m, mm, nm))
     metric_rows(key, "publish rate accepted (events/s)", ("publishRate",))
     metric_rows(key, "latency p50 (ms)", ("latencyMs", "p50"), 1)
     metric_rows(key, "latency p99 (ms)", ("latencyMs", "p99"), 1)
@@ -210,7 +215,7 @@ for label, field in [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("max", "ma
                     f"its p99 is {mm:.2f} ms: " + " and ".join(missed_halves) if missed_halves else "")
     row("4. latency, 1,000 subs, 100 ev/s for 10 s" if field == "p50" else "", f"latency {label} (ms)",
         cell(c, 2), cell(n, 2), ratio(cm, nm), goal, met,
-        m=cell(m, 2) + (f" ({ratio(mm, nm)} Nchan)" if mm and nm else ""))
+        m=minimal_cell(m, mm, nm, 2))
 metric_rows(key, "deliveries/s (100,000 offered)", ("deliveriesPerSecond",))
 loss_row(key, "s4")
 floor_p50 = values("floor", key, ("latencyMs", "p50"))

@@ -193,31 +193,32 @@ start_redis() { # port
 }
 
 PUBLISHER_KEY=""
+# Starts a node on port $1, its output to $2, from the command that follows; sets NODE_PID once it
+# answers /healthz.
+launch_node() { # port log command...
+    local port=$1 log=$2; shift 2
+    "$@" >"$log" 2>&1 &
+    STARTED_PIDS+=($!)
+    NODE_PID=$!
+    wait_http "http://127.0.0.1:$port/healthz" 30
+}
+
 start_chorus_node() { # port redis_port
     local args=(serve --host 127.0.0.1 --port "$1" --redis "redis://127.0.0.1:$2" --heartbeat 15s
                 --max-connections 15000 --queue-size "${CHORUS_QUEUE_SIZE:-4096}" --log-level warning)
     [ -n "$PUBLISHER_KEY" ] && args+=(--publisher-key "$PUBLISHER_KEY")
-    "$CHORUS" "${args[@]}" >"$WORK/chorus-$1.log" 2>&1 &
-    STARTED_PIDS+=($!)
-    NODE_PID=$!
-    wait_http "http://127.0.0.1:$1/healthz" 30
+    launch_node "$1" "$WORK/chorus-$1.log" "$CHORUS" "${args[@]}"
 }
 
 start_nchan_node() { # port redis_port
     local dir=$WORK/nginx-$1
     mkdir -p "$dir"
     sed -e "s#@PORT@#$1#; s#@REDIS_PORT@#$2#; s#@DIR@#$dir#g" "$BENCH_DIR/nchan.conf.template" >"$dir/nginx.conf"
-    nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout.log" 2>&1 &
-    STARTED_PIDS+=($!)
-    NODE_PID=$!
-    wait_http "http://127.0.0.1:$1/healthz" 30
+    launch_node "$1" "$dir/stdout.log" nginx -c "$dir/nginx.conf" -p "$dir"
 }
 
 start_minimal_node() { # port redis_port
-    "$MINIMAL" "$1" "$2" >"$WORK/minimal-$1.log" 2>&1 &
-    STARTED_PIDS+=($!)
-    NODE_PID=$!
-    wait_http "http://127.0.0.1:$1/healthz" 30
+    launch_node "$1" "$WORK/minimal-$1.log" "$MINIMAL" "$1" "$2"
 }
 
 # Starts Redis and two nodes of $1; sets PORT_A PORT_B NODE_A NODE_B REDIS_PID and the bench URL flags.
